@@ -1,0 +1,39 @@
+"""Typed scoring settings. Values come from conf/scoring/ (no defaults live here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class BertScoreSettings:
+    """BERTScore: model name or local path, layer, batch size and the token cap."""
+
+    model: str
+    num_layers: int
+    batch_size: int
+    max_length: int
+
+
+@dataclass
+class ScispacySettings:
+    """The scispaCy pipeline and UMLS linker used for the UMLS metrics.
+
+    `spacy_model` is a package name (en_core_sci_sm) or a local pipeline directory.
+    `linker_name` is a scispaCy knowledge base name ("umls"); `kb_dir`, when set, is a local
+    knowledge base directory (kb.jsonl + TF-IDF/nmslib index) registered under `linker_name`.
+    """
+
+    spacy_model: str
+    linker_name: str
+    kb_dir: str | None
+    batch_size: int
+
+
+@dataclass
+class ScoringSettings:
+    """All scoring settings. `umls` is "enabled" or "disabled" (then UMLS metrics are absent)."""
+
+    bertscore: BertScoreSettings
+    umls: str
+    scispacy: ScispacySettings

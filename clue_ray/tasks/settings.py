@@ -1,0 +1,23 @@
+"""Typed prompt-building settings. Values come from conf/ (no defaults live here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class LongHealthSettings:
+    """LongHealth prompt building.
+
+    seed: the run seed mixed into every per-sample generator.
+    fit_to_context: cap every subtask's budget at the model context minus the answer reserve
+      (makes short-context models runnable; scores are then not comparable to the reference).
+    reserve_template_tokens: task2/task3 (and fitted task1) also reserve the chat template's own
+      tokens, besides max_tokens, so that a rendered prompt plus its answer fits the context.
+    max_reserve: upper bound of the whole answer reserve, in tokens.
+    """
+
+    seed: int
+    fit_to_context: bool
+    reserve_template_tokens: bool
+    max_reserve: int
