@@ -1,0 +1,58 @@
+"""The `clue-ray` command: `clue-ray <subcommand> key=value ...` (Hydra overrides)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+
+from clue_ray.errors import ClueError
+
+USAGE = """usage: clue-ray <command> [key=value ...]
+
+commands:
+  prompts  task=T data_dir=D out=F.jsonl [tokenizer=DIR] [max_context=N]
+           write every evaluated prompt of a task as JSON lines
+  score    task=T data_dir=D predictions=P.jsonl out=F.json [scoring.umls=disabled ...]
+           score predictions ({sample_id, prediction} lines) against the task's references
+
+Settings and their defaults live in conf/; any of them can be overridden as key=value.
+"""
+
+
+def _prompts(overrides: list[str]) -> int:
+    from clue_ray.commands.prompts import run_prompts
+    from clue_ray.config import PromptsCommand, compose
+
+    return run_prompts(compose("prompts", overrides, PromptsCommand))
+
+
+def _score(overrides: list[str]) -> int:
+    from clue_ray.commands.score import run_score
+    from clue_ray.config import ScoreCommand, compose
+
+    return run_score(compose("score", overrides, ScoreCommand))
+
+
+COMMANDS: dict[str, Callable[[list[str]], int]] = {"prompts": _prompts, "score": _score}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; user errors print one line and exit 2, without a traceback."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0 if args else 2
+    command, overrides = args[0], args[1:]
+    if command not in COMMANDS:
+        print(f"clue-ray: error: unknown command '{command}' (known: {', '.join(COMMANDS)})",
+              file=sys.stderr)
+        return 2
+    try:
+        return COMMANDS[command](overrides)
+    except ClueError as err:
+        print(f"clue-ray: error: {err}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

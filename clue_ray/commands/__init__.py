@@ -1,0 +1,1 @@
+"""The `clue-ray` subcommands, one module each."""

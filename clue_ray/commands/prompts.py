@@ -1,0 +1,67 @@
+"""`clue-ray prompts`: write every evaluated prompt of one task as JSON lines."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from clue_ray.config import PromptsCommand
+from clue_ray.errors import ConfigError
+from clue_ray.fileio import write_jsonl
+from clue_ray.tasks.registry import build_samples, task_info
+from clue_ray.tasks.render import ChatRenderer, load_tokenizer
+from clue_ray.tasks.sample import Sample
+
+PROGRESS_EVERY_S = 5.0
+
+
+def run_prompts(cmd: PromptsCommand) -> int:
+    """Build the task's prompts (rendered when a tokenizer is given) and write them."""
+    task_info(cmd.task)
+    renderer = _renderer(cmd)
+    max_context = cmd.max_context or (renderer.max_context if renderer else None)
+    started = time.perf_counter()
+    samples = build_samples(cmd.task, Path(cmd.data_dir), renderer, cmd.longhealth, max_context)
+    count = write_jsonl(Path(cmd.out), _records(samples, renderer))
+    elapsed = time.perf_counter() - started
+    print(
+        f"wrote {count} {cmd.task} prompts to {cmd.out} in {elapsed:.1f} s "
+        f"({count / max(elapsed, 1e-9):.0f} prompts/s)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _renderer(cmd: PromptsCommand) -> ChatRenderer | None:
+    if cmd.tokenizer is None:
+        if cmd.task == "longhealth":
+            raise ConfigError("longhealth prompts need a tokenizer: pass tokenizer=DIR")
+        return None
+    template = None
+    if cmd.chat_template is not None:
+        path = Path(cmd.chat_template)
+        if not path.is_file():
+            raise ConfigError(f"chat_template file not found: {path}")
+        template = path.read_text(encoding="utf-8")
+    return ChatRenderer(load_tokenizer(cmd.tokenizer), chat_template=template)
+
+
+def _records(samples: list[Sample], renderer: ChatRenderer | None) -> Iterator[dict[str, Any]]:
+    last = time.perf_counter()
+    for done, sample in enumerate(samples, start=1):
+        record = sample.to_record()
+        if renderer is not None:
+            rendered = renderer.render(sample.messages)
+            record.update(
+                prompt=rendered.text,
+                prompt_tokens=rendered.prompt_tokens,
+                system_folded=rendered.system_folded,
+            )
+        now = time.perf_counter()
+        if now - last >= PROGRESS_EVERY_S:
+            print(f"  rendered {done}/{len(samples)} prompts", file=sys.stderr)
+            last = now
+        yield record

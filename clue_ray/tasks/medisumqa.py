@@ -1,0 +1,23 @@
+"""MeDiSumQA (Level 2): answer a lay question about a discharge summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from clue_ray.tasks.fewshot import FileTask, Record
+from clue_ray.tasks.readers import read_json_array, require_object, require_str
+
+FIELDS = ("discharge_summary", "Question", "Answer")
+
+
+def load_records(path: Path) -> list[Record]:
+    """Objects of the JSON array, each with the three text fields."""
+    records: list[Record] = []
+    for index, raw in enumerate(read_json_array(path)):
+        row = require_object(path, index, raw)
+        records.append({f: require_str(path, index, row, f) for f in FIELDS})
+    return records
+
+
+TASK = FileTask(name="medisumqa", load_records=load_records, reference_field="Answer",
+                credentialed=True)
