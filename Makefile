@@ -1,0 +1,36 @@
+# The README's commands. `make test` on a fresh clone creates the venv first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+
+.PHONY: venv test demo lint clean-venv
+
+venv: $(STAMP)
+
+# Order matters (see README "Installing"): torch first from the local CPU build, then the rest
+# under constraints (numpy 2, spaCy 3.8, torch pinned), then scispaCy without its numpy<2 pin.
+$(STAMP): pyproject.toml requirements/constraints.txt requirements/cpu.txt requirements/dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -c requirements/constraints.txt -r requirements/cpu.txt -r requirements/dev.txt
+	$(PIP) install --quiet --no-deps scispacy==0.6.2
+	$(PIP) install --quiet --no-deps -e .
+	touch $(STAMP)
+
+test: venv
+	$(VENV)/bin/pytest
+
+demo: venv
+	@echo "make demo: the offline sweep (2 tiny models x 6 tasks on local Ray) is not built yet;" >&2
+	@echo "it arrives with the Ray pipeline. Today: clue-ray prompts / clue-ray score." >&2
+	@exit 1
+
+lint: venv
+	$(VENV)/bin/ruff check clue_ray tests bench
+	$(VENV)/bin/ruff format --check clue_ray tests bench
+
+clean-venv:
+	rm -rf $(VENV)
