@@ -1,0 +1,1 @@
+"""Inference engines behind one row contract (see base.py)."""

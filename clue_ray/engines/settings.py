@@ -1,0 +1,69 @@
+"""Typed engine settings. Values come from conf/engine/ (no defaults live here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class TransformersSettings:
+    """CPU default: batched generation with Hugging Face transformers."""
+
+    batch_size: int
+    dtype: str
+    threads: int | None
+
+
+@dataclass
+class VllmSettings:
+    """vLLM through ray.data.llm (GPU only)."""
+
+    batch_size: int
+    gpu_memory_utilization: float
+    enable_prefix_caching: bool
+    enable_chunked_prefill: bool
+    max_num_batched_tokens: int
+    max_concurrent_batches: int
+    should_continue_on_error: bool
+
+
+@dataclass
+class OpenAISettings:
+    """An OpenAI-compatible completions endpoint (self-hosted vLLM or Ray Serve)."""
+
+    base_url: str
+    served_model: str | None
+    api_key_env: str | None
+    timeout_s: float
+    max_retries: int
+    parallel_requests: int
+    batch_size: int
+    allow_credentialed_data: bool
+
+
+@dataclass
+class SimulatedSettings:
+    """No model: a fixed answer after a latency per prompt and per token."""
+
+    answer: str
+    latency_per_prompt_s: float
+    latency_per_prompt_token_s: float
+    latency_per_output_token_s: float
+    batch_size: int
+
+
+@dataclass
+class EngineSettings:
+    """The selected engine (`kind`), its decoding and its own section."""
+
+    kind: str
+    decoding: str
+    transformers: TransformersSettings | None = None
+    vllm: VllmSettings | None = None
+    openai: OpenAISettings | None = None
+    simulated: SimulatedSettings | None = None
+
+    def batch_size(self) -> int:
+        """Rows per engine call."""
+        section = getattr(self, self.kind, None)
+        return section.batch_size if section is not None else 16
