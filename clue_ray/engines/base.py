@@ -1,6 +1,7 @@
 """The engine row contract: what every engine reads from a row and what it adds.
 
-Reads: `sample_id, task, prompt, prompt_tokens, max_tokens, seed, context_overflow`.
+Reads: `sample_id, task, prompt, prompt_tokens, max_tokens, seed, context_overflow` (and
+`messages`, for the rule-based baseline).
 Adds: `prediction, output_tokens, finish_reason, engine_error, latency_s`.
 A row that fails carries its error in `engine_error` (prediction None) and the batch goes on;
 a row flagged `context_overflow` is not sent to the model: its prediction is "".
@@ -27,6 +28,7 @@ class PromptRow:
     max_tokens: int
     seed: int | None
     context_overflow: bool = False
+    messages: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

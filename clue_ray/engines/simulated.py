@@ -1,0 +1,43 @@
+"""The simulated engine: no model, a fixed answer after a configurable latency.
+
+Latency = per prompt + per prompt token x prompt tokens + per output token x output tokens,
+where the output is the configured answer cut to max_tokens words. It stands in for a GPU in
+dry runs of a cluster plan, in tests and in the utilisation benchmark.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from clue_ray.engines.base import Generation, PromptRow
+from clue_ray.engines.settings import SimulatedSettings
+
+
+class SimulatedEngine:
+    """Sleeps for the modelled latency of each row, then answers."""
+
+    def __init__(self, settings: SimulatedSettings) -> None:
+        self.settings = settings
+
+    def generate(self, rows: Sequence[PromptRow]) -> list[Generation]:
+        """One fixed answer per row (overflowing rows are not "run")."""
+        return [self._one(row) for row in rows]
+
+    def _one(self, row: PromptRow) -> Generation:
+        if row.context_overflow:
+            return Generation.overflow()
+        words = self.settings.answer.split()
+        output = words[: row.max_tokens]
+        s = self.settings
+        latency = (
+            s.latency_per_prompt_s
+            + s.latency_per_prompt_token_s * row.prompt_tokens
+            + s.latency_per_output_token_s * len(output)
+        )
+        started = time.perf_counter()
+        if latency > 0:
+            time.sleep(latency)
+        finish = "length" if len(output) < len(words) else "stop"
+        return Generation(" ".join(output), len(output), finish, None,
+                          time.perf_counter() - started)

@@ -1,0 +1,105 @@
+"""The CPU default engine: Hugging Face transformers, model loaded once per engine actor.
+
+Greedy decoding runs rows in batches (grouped by max_tokens, left-padded, sorted by length);
+"engine_defaults" decoding samples with the model's own generation config, one row at a time
+with a per-row seed so that a resumed run draws the same tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from clue_ray.engines.base import Generation, PromptRow
+from clue_ray.engines.settings import TransformersSettings
+from clue_ray.models import ModelSettings
+
+
+def row_seed(seed: int | None, sample_id: str) -> int:
+    """A per-row seed derived from the pass seed and the sample id (stable everywhere)."""
+    digest = hashlib.sha256(f"{seed}/{sample_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "little")
+
+
+class TransformersEngine:
+    """Batched generation with a causal LM on CPU (or whatever torch device is set)."""
+
+    def __init__(
+        self, model: ModelSettings, settings: TransformersSettings, decoding: str
+    ) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        if settings.threads:
+            torch.set_num_threads(settings.threads)
+        self.torch = torch
+        self.settings = settings
+        self.greedy = decoding == "greedy"
+        self.tokenizer = AutoTokenizer.from_pretrained(model.source, revision=model.revision)
+        self.tokenizer.padding_side = "left"
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.model = AutoModelForCausalLM.from_pretrained(
+            model.source, revision=model.revision, dtype=getattr(torch, settings.dtype)
+        )
+        self.model.eval()
+
+    def generate(self, rows: Sequence[PromptRow]) -> list[Generation]:
+        """Completions in row order; a failing group keeps its error per row."""
+        results: dict[int, Generation] = {}
+        groups: dict[int, list[int]] = defaultdict(list)
+        for index, row in enumerate(rows):
+            if row.context_overflow:
+                results[index] = Generation.overflow()
+            else:
+                groups[row.max_tokens].append(index)
+        for max_tokens, indices in groups.items():
+            indices.sort(key=lambda i: rows[i].prompt_tokens)
+            size = self.settings.batch_size if self.greedy else 1
+            for start in range(0, len(indices), size):
+                chunk = indices[start : start + size]
+                outputs = self._run([rows[i] for i in chunk], max_tokens)
+                results.update(zip(chunk, outputs, strict=True))
+        return [results[i] for i in range(len(rows))]
+
+    def _run(self, rows: list[PromptRow], max_tokens: int) -> list[Generation]:
+        started = time.perf_counter()
+        try:
+            texts, counts, finished = self._generate([r.prompt for r in rows], max_tokens, rows)
+        except Exception as err:  # a failed call is data for these rows, not a crash
+            message = f"{type(err).__name__}: {err}"[:500]
+            return [Generation.failed(message, time.perf_counter() - started) for _ in rows]
+        latency = (time.perf_counter() - started) / len(rows)
+        return [
+            Generation(text, count, "stop" if done else "length", None, latency)
+            for text, count, done in zip(texts, counts, finished, strict=True)
+        ]
+
+    def _generate(
+        self, prompts: list[str], max_tokens: int, rows: list[PromptRow]
+    ) -> tuple[list[str], list[int], list[bool]]:
+        encoded = self.tokenizer(
+            prompts, return_tensors="pt", padding=True, add_special_tokens=False
+        )
+        kwargs: dict[str, Any] = {"max_new_tokens": max_tokens}
+        if self.greedy:
+            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        else:
+            self.torch.manual_seed(row_seed(rows[0].seed, rows[0].sample_id))
+        with self.torch.no_grad():
+            output = self.model.generate(
+                **encoded, pad_token_id=self.tokenizer.pad_token_id, **kwargs
+            )
+        new_tokens = output[:, encoded["input_ids"].shape[1] :]
+        eos = self.tokenizer.eos_token_id
+        texts, counts, finished = [], [], []
+        for sequence in new_tokens.tolist():
+            done = eos in sequence
+            kept = sequence[: sequence.index(eos)] if done else sequence
+            texts.append(self.tokenizer.decode(kept, skip_special_tokens=True))
+            counts.append(len(kept) + (1 if done else 0))
+            finished.append(done)
+        return texts, counts, finished
