@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from clue_ray.engines.settings import EngineSettings
 from clue_ray.errors import ConfigError
 from clue_ray.metrics.settings import ScoringSettings
+from clue_ray.models import ClusterSettings, ModelSettings
 from clue_ray.tasks.settings import LongHealthSettings
 
 T = TypeVar("T")
@@ -36,6 +38,59 @@ class ScoreCommand:
     predictions: str
     out: str
     scoring: ScoringSettings
+
+
+@dataclass
+class RunCommand:
+    """`clue-ray run`: one sweep of models x tasks."""
+
+    experiment_name: str
+    models: list[str]
+    tasks: list[str]
+    data_dir: str
+    output_dir: str
+    run_id: str | None
+    seeds: list[int]
+    limit: int | None
+    shard_rows: int
+    progress_interval_s: float
+    engine: EngineSettings
+    scoring: ScoringSettings
+    cluster: ClusterSettings
+    longhealth: LongHealthSettings
+
+
+def available(group: str) -> list[str]:
+    """Option names of a config group (file stems under conf/<group>/)."""
+    return sorted(p.stem for p in (conf_dir() / group).glob("*.yaml"))
+
+
+def load_model(name: str) -> ModelSettings:
+    """The registry entry conf/model/<name>.yaml, validated."""
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    path = conf_dir() / "model" / f"{name}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"unknown model '{name}' (available: {', '.join(available('model'))})")
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(ModelSettings), OmegaConf.load(path))
+        model = OmegaConf.to_object(merged)
+    except OmegaConfBaseException as err:
+        raise ConfigError(f"{path}: {_one_line(err)}") from None
+    if model.name != name:
+        raise ConfigError(f"{path}: name '{model.name}' differs from the file name")
+    return model  # type: ignore[return-value]
+
+
+def chat_template_text(name: str | None) -> str | None:
+    """The Jinja text of conf/chat_template/<name>.jinja."""
+    if name is None:
+        return None
+    path = conf_dir() / "chat_template" / f"{name}.jinja"
+    if not path.is_file():
+        raise ConfigError(f"unknown chat template '{name}' (expected {path})")
+    return path.read_text(encoding="utf-8")
 
 
 def conf_dir() -> Path:

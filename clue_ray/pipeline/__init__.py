@@ -1,0 +1,1 @@
+"""The Ray Data sweep: prompts -> engine stage -> scoring stage -> Parquet shards."""
