@@ -42,9 +42,12 @@ def load_tokenizer(name_or_path: str | Path) -> Any:
 class ChatRenderer:
     """Counts tokens the protocol's way and renders conversations with the chat template."""
 
-    def __init__(self, tokenizer: Any, chat_template: str | None = None) -> None:
+    def __init__(
+        self, tokenizer: Any, chat_template: str | None = None, system_role: bool = True
+    ) -> None:
         self.tokenizer = tokenizer
         self.chat_template = chat_template
+        self.system_role = system_role
         if chat_template is None and not getattr(tokenizer, "chat_template", None):
             raise ConfigError(
                 f"tokenizer '{tokenizer.name_or_path}' has no chat template "
@@ -73,8 +76,8 @@ class ChatRenderer:
     def render(self, messages: Sequence[Message]) -> RenderedPrompt:
         """Render with add_generation_prompt=True; fold the system turn where unsupported."""
         folded = False
-        text = self._apply(messages)
         system = messages[0]["content"] if messages and messages[0]["role"] == "system" else None
+        text = self._apply(messages) if self.system_role or system is None else None
         if system is not None and (text is None or system.strip() not in text):
             messages = fold_system(messages)
             folded = True

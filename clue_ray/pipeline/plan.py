@@ -1,0 +1,136 @@
+"""Everything checked before any model loads: names, datasets, parallelism, data policy,
+and the run id (a digest of everything that changes results)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from clue_ray.config import RunCommand, available, chat_template_text, load_model
+from clue_ray.errors import ConfigError, DatasetError
+from clue_ray.models import ModelSettings
+from clue_ray.tasks.registry import TASKS, Reference, build_references, task_info
+from clue_ray.tasks.spec import raw_prompts
+
+ENGINES = ("transformers", "vllm", "openai", "simulated")
+DECODINGS = ("greedy", "engine_defaults")
+UNSEEDED = -1  # the `seed` of rows of the single greedy pass
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated sweep: models, the references of every selected task, the run folder."""
+
+    cmd: RunCommand
+    models: tuple[ModelSettings, ...]
+    references: dict[str, list[Reference]]
+    checksums: dict[str, str]
+    run_id: str
+    run_dir: Path
+
+    @property
+    def seeds(self) -> list[int]:
+        """The passes: [-1] for one greedy pass, else the sampling seeds."""
+        return list(self.cmd.seeds) or [UNSEEDED]
+
+
+def make_plan(cmd: RunCommand) -> Plan:
+    """Validate the sweep and derive its run id; raises ConfigError / DatasetError."""
+    _check_engine(cmd)
+    if not cmd.models:
+        raise ConfigError(f"no models selected (available: {', '.join(available('model'))})")
+    for task in cmd.tasks:
+        task_info(task)
+    models = tuple(load_model(name) for name in cmd.models)
+    for model in models:
+        chat_template_text(model.chat_template)
+        _check_parallelism(cmd, model)
+    _check_data_policy(cmd, models)
+    data_dir = Path(cmd.data_dir)
+    references, checksums = {}, {}
+    for task in cmd.tasks:
+        try:
+            refs = build_references(task, data_dir)
+        except DatasetError as err:
+            raise DatasetError(err.path, f"{str(err).split(': ', 1)[1]} [override: data_dir=DIR]"
+                               ) from None
+        references[task] = refs[: cmd.limit] if cmd.limit else refs
+        checksums[task] = file_sha256(data_dir / TASKS[task].source_file)
+    run_id = cmd.run_id or derive_run_id(cmd, models, checksums)
+    return Plan(cmd, models, references, checksums, run_id, Path(cmd.output_dir) / run_id)
+
+
+def _check_engine(cmd: RunCommand) -> None:
+    if cmd.engine.kind not in ENGINES:
+        raise ConfigError(f"unknown engine '{cmd.engine.kind}' (available: {', '.join(ENGINES)})")
+    if cmd.engine.decoding not in DECODINGS:
+        raise ConfigError(f"engine.decoding must be one of {', '.join(DECODINGS)}")
+    if cmd.seeds and cmd.engine.decoding == "greedy":
+        raise ConfigError("seeds=[...] needs sampling: set engine.decoding=engine_defaults")
+    if getattr(cmd.engine, cmd.engine.kind) is None:
+        raise ConfigError(f"engine '{cmd.engine.kind}' has no settings section")
+
+
+def _check_parallelism(cmd: RunCommand, model: ModelSettings) -> None:
+    if cmd.engine.kind != "vllm" or model.kind == "baseline":
+        return
+    if model.tensor_parallel_size > cmd.cluster.gpus_per_node:
+        raise ConfigError(
+            f"model '{model.name}' needs tensor_parallel_size={model.tensor_parallel_size} GPUs "
+            f"on one node, but the cluster has gpus_per_node={cmd.cluster.gpus_per_node}"
+        )
+
+
+def _check_data_policy(cmd: RunCommand, models: tuple[ModelSettings, ...]) -> None:
+    openai = cmd.engine.openai
+    if cmd.engine.kind != "openai" or openai is None or openai.allow_credentialed_data:
+        return
+    credentialed = [t for t in cmd.tasks if TASKS[t].credentialed]
+    if credentialed and any(m.kind != "baseline" for m in models):
+        raise ConfigError(
+            f"the openai engine would send credentialed data ({', '.join(credentialed)}) to "
+            f"{openai.base_url}; PhysioNet's data use agreement forbids third-party services. "
+            "Select public tasks only, or set engine.openai.allow_credentialed_data=true for a "
+            "server you operate yourself"
+        )
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, streamed."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def derive_run_id(
+    cmd: RunCommand, models: tuple[ModelSettings, ...], checksums: dict[str, str]
+) -> str:
+    """`<experiment>-<digest>`: the digest covers prompts, data, models, decoding, engine,
+    LongHealth and scoring settings; not output paths, batch sizes or the cluster."""
+    engine = cmd.engine
+    payload = {
+        "prompts": raw_prompts(),
+        "data": checksums,
+        "models": [asdict(m) | {"chat_template": chat_template_text(m.chat_template)}
+                   for m in models],
+        "engine": [engine.kind, engine.decoding],
+        "seeds": list(cmd.seeds),
+        "limit": cmd.limit,
+        "longhealth": asdict(cmd.longhealth),
+        "scoring": _scoring_fingerprint(cmd),
+    }
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return f"{cmd.experiment_name}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+
+
+def _scoring_fingerprint(cmd: RunCommand) -> dict[str, object]:
+    bert, spacy = cmd.scoring.bertscore, cmd.scoring.scispacy
+    return {
+        "bertscore": [bert.model, bert.num_layers, bert.max_length],
+        "umls": cmd.scoring.umls,
+        "scispacy": [spacy.spacy_model, spacy.linker_name, spacy.kb_dir],
+    }

@@ -1,0 +1,74 @@
+"""The scoring stage: a CPU Ray Data actor holding one TaskScorer (models loaded once)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+
+from clue_ray.metrics.scoring import ScoreItem, TaskScorer
+from clue_ray.metrics.settings import ScoringSettings
+from clue_ray.pipeline.columns import METRIC_PREFIX, require_columns
+
+NEEDS = ("task", "subtask", "sample_id", "reference", "prediction", "engine_error",
+         "context_overflow")
+
+
+def metric_columns(scorer: TaskScorer, tasks: Sequence[str]) -> list[str]:
+    """`metric_<name>` for every metric of the selected tasks (one schema for all batches)."""
+    names: list[str] = []
+    for task in tasks:
+        names.extend(n for n in scorer.metric_names(task) if n not in names)
+    return [METRIC_PREFIX + n for n in names]
+
+
+class ScoringStage:
+    """Callable class for `Dataset.map_batches`: adds `metric_*` columns and `flags`."""
+
+    def __init__(self, settings: ScoringSettings, tasks: Sequence[str]) -> None:
+        self.scorer = TaskScorer(settings, tasks)
+        self.columns = metric_columns(self.scorer, tasks)
+
+    def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        """Score every row that has a prediction; errors become flags, not crashes."""
+        require_columns("scoring", batch.columns, NEEDS)
+        out = batch.reset_index(drop=True).copy()
+        for column in self.columns:
+            out[column] = math.nan
+        flags: list[list[str]] = [[] for _ in range(len(out))]
+        for index, row in out.iterrows():
+            if row["context_overflow"]:
+                flags[index].append("context_overflow")
+            if row["engine_error"] is not None:
+                flags[index].append("engine_error")
+        for task, group in out.groupby("task", sort=False):
+            scorable = [i for i in group.index if out.at[i, "engine_error"] is None]
+            self._score(out, str(task), scorable, flags)
+        out["flags"] = [",".join(f) for f in flags]
+        return out
+
+    def _score(self, out: pd.DataFrame, task: str, rows: list[int],
+               flags: list[list[str]]) -> None:
+        if not rows:
+            return
+        items = [
+            ScoreItem(
+                sample_id=str(out.at[i, "sample_id"]),
+                task=task,
+                subtask=out.at[i, "subtask"],
+                reference=str(out.at[i, "reference"]),
+                prediction=str(out.at[i, "prediction"] or ""),
+            )
+            for i in rows
+        ]
+        try:
+            results = self.scorer.score(task, items)
+        except Exception as err:  # a scorer failure flags its rows; the run goes on
+            for i in rows:
+                flags[i].append("scorer_error")
+            print(f"scoring {task}: {type(err).__name__}: {str(err)[:200]}")
+            return
+        for i, metrics in zip(rows, results, strict=True):
+            for name, value in metrics.items():
+                out.at[i, METRIC_PREFIX + name] = value

@@ -1,0 +1,65 @@
+"""The Ray Data plan of one model: prompts (built in parallel, longest first) -> engine
+stage (an actor pool, or the vLLM processor) -> scoring stage (CPU actor pool)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from clue_ray.models import ModelSettings
+from clue_ray.pipeline.engine_stage import EngineStage
+from clue_ray.pipeline.plan import Plan
+from clue_ray.pipeline.prompt_rows import build_rows
+from clue_ray.pipeline.scoring_stage import ScoringStage
+
+LONGHEALTH_CHUNK = 200  # LongHealth sample ids per prompt-building task
+
+
+def prompt_rows(plan: Plan, model: ModelSettings,
+                missing: dict[str, list[tuple[str, int]]]) -> list[dict[str, Any]]:
+    """Rows of every missing key, built by parallel Ray tasks, longest prompt first."""
+    import ray
+
+    build = ray.remote(build_rows)
+    data_dir = Path(plan.cmd.data_dir).resolve()
+    futures = []
+    for task, keys in missing.items():
+        step = LONGHEALTH_CHUNK if task == "longhealth" else len(keys)
+        for start in range(0, len(keys), step):
+            futures.append(build.remote(plan.run_id, model, task, data_dir,
+                                        plan.cmd.longhealth, keys[start : start + step]))
+    rows = [row for chunk in ray.get(futures) for row in chunk]
+    rows.sort(key=lambda r: (-r["prompt_tokens"], r["task"], r["sample_id"], r["seed"]))
+    return rows
+
+
+def build_dataset(plan: Plan, model: ModelSettings,
+                  missing: dict[str, list[tuple[str, int]]]) -> Any:
+    """The lazy Dataset of one model's missing rows, through engine and scoring."""
+    import ray
+
+    rows = prompt_rows(plan, model, missing)
+    cmd, cluster = plan.cmd, plan.cmd.cluster
+    dataset = ray.data.from_items(rows)
+    if cmd.engine.kind == "vllm" and model.kind != "baseline":
+        from clue_ray.pipeline.vllm_stage import apply_vllm
+
+        dataset = apply_vllm(dataset, model, cmd.engine, cluster)
+    else:
+        low, high = cluster.engine_replicas
+        dataset = dataset.map_batches(
+            EngineStage,
+            fn_constructor_kwargs={"model": model, "settings": cmd.engine},
+            batch_size=cmd.engine.batch_size(),
+            batch_format="pandas",
+            concurrency=(low, high) if high > low else low,
+            num_cpus=cluster.cpus_per_engine,
+        )
+    return dataset.map_batches(
+        ScoringStage,
+        fn_constructor_kwargs={"settings": cmd.scoring, "tasks": list(missing)},
+        batch_size=64,
+        batch_format="pandas",
+        concurrency=cluster.scoring_actors,
+        num_cpus=1,
+    )

@@ -1,0 +1,1 @@
+"""Reading Parquet result shards, aggregating and presenting them."""
