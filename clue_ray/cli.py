@@ -15,6 +15,10 @@ commands:
   score    task=T data_dir=D predictions=P.jsonl out=F.json [scoring.umls=disabled ...]
            score predictions ({sample_id, prediction} lines) against the task's references
 
+  run      experiment=NAME [models=[..]] [tasks=[..]] [engine=E] [cluster=C] [output_dir=DIR]
+           the sweep on Ray: every model x task into Parquet shards (resumable)
+  demo     build the offline demo (tiny models, synthetic data) and run experiment=demo
+
 Settings and their defaults live in conf/; any of them can be overridden as key=value.
 """
 
@@ -33,7 +37,22 @@ def _score(overrides: list[str]) -> int:
     return run_score(compose("score", overrides, ScoreCommand))
 
 
-COMMANDS: dict[str, Callable[[list[str]], int]] = {"prompts": _prompts, "score": _score}
+def _run(overrides: list[str]) -> int:
+    from clue_ray.commands.run import run_run
+    from clue_ray.config import RunCommand, compose
+
+    return run_run(compose("run", overrides, RunCommand))
+
+
+def _demo(overrides: list[str]) -> int:
+    from clue_ray.commands.demo import run_demo
+
+    return run_demo(overrides)
+
+
+COMMANDS: dict[str, Callable[[list[str]], int]] = {
+    "prompts": _prompts, "score": _score, "run": _run, "demo": _demo,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

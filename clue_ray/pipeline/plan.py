@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from clue_ray.config import RunCommand, available, chat_template_text, load_model
@@ -59,7 +59,30 @@ def make_plan(cmd: RunCommand) -> Plan:
         references[task] = refs[: cmd.limit] if cmd.limit else refs
         checksums[task] = file_sha256(data_dir / TASKS[task].source_file)
     run_id = cmd.run_id or derive_run_id(cmd, models, checksums)
+    cmd, models = _absolute_paths(cmd, models)
     return Plan(cmd, models, references, checksums, run_id, Path(cmd.output_dir) / run_id)
+
+
+def _local(value: str | None) -> str | None:
+    """An existing relative path made absolute (actors may run in another folder)."""
+    if value is None or Path(value).is_absolute() or not Path(value).exists():
+        return value
+    return str(Path(value).resolve())
+
+
+def _absolute_paths(
+    cmd: RunCommand, models: tuple[ModelSettings, ...]
+) -> tuple[RunCommand, tuple[ModelSettings, ...]]:
+    scoring = replace(
+        cmd.scoring,
+        bertscore=replace(cmd.scoring.bertscore, model=_local(cmd.scoring.bertscore.model)),
+        scispacy=replace(cmd.scoring.scispacy,
+                         spacy_model=_local(cmd.scoring.scispacy.spacy_model),
+                         kb_dir=_local(cmd.scoring.scispacy.kb_dir)),
+    )
+    resolved = replace(cmd, data_dir=str(Path(cmd.data_dir).resolve()),
+                       output_dir=str(Path(cmd.output_dir).resolve()), scoring=scoring)
+    return resolved, tuple(replace(m, path=_local(m.path)) for m in models)
 
 
 def _check_engine(cmd: RunCommand) -> None:
