@@ -1,0 +1,1 @@
+"""CLUE metrics: pure functions and batched scorers (model-backed ones load once)."""

@@ -1,0 +1,103 @@
+"""UMLS entity P/R/F1 with scispaCy: `en_core_sci_sm` + abbreviation detector +
+`scispacy_linker` (UMLS, resolve_abbreviations, default threshold), as the reference does.
+
+A local knowledge base (`kb_dir`: kb.jsonl plus the TF-IDF vectorizer, vectors and nmslib
+index that scispaCy's `LinkerPaths` expects) is registered under `linker_name` in scispaCy's
+own tables, so the real linker factory loads it without any download.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from clue_ray.errors import ConfigError
+from clue_ray.metrics.icd import f1
+from clue_ray.metrics.settings import ScispacySettings
+
+KB_FILE = "kb.jsonl"
+INDEX_FILES = ("nmslib_index.bin", "tfidf_vectorizer.joblib", "tfidf_vectors_sparse.npz",
+               "concept_aliases.json")
+SCISPACY_MODEL_HINT = (
+    "install the scispaCy model package (pip install <en_core_sci_sm release URL from the "
+    "scispaCy README>), or set scoring.scispacy.spacy_model=DIR, or scoring.umls=disabled"
+)
+
+
+def register_local_kb(name: str, kb_dir: Path) -> None:
+    """Make `linker_name=name` resolve to a local knowledge base directory."""
+    from scispacy import candidate_generation
+    from scispacy.linking_utils import KnowledgeBase
+
+    missing = [f for f in (KB_FILE, *INDEX_FILES) if not (kb_dir / f).is_file()]
+    if missing:
+        raise ConfigError(
+            f"UMLS knowledge base dir {kb_dir} lacks {', '.join(missing)} "
+            "(set scoring.scispacy.kb_dir=DIR, or scoring.umls=disabled)"
+        )
+    candidate_generation.DEFAULT_PATHS[name] = candidate_generation.LinkerPaths.from_directory(
+        str(kb_dir)
+    )
+    candidate_generation.DEFAULT_KNOWLEDGE_BASES[name] = functools.partial(
+        KnowledgeBase, file_path=str(kb_dir / KB_FILE)
+    )
+
+
+def load_pipeline(settings: ScispacySettings) -> Any:
+    """spaCy pipeline with abbreviation detection and the UMLS linker."""
+    import scispacy.abbreviation  # noqa: F401  registers "abbreviation_detector"
+    import scispacy.linking  # noqa: F401  registers "scispacy_linker"
+    import spacy
+
+    if settings.kb_dir is not None:
+        register_local_kb(settings.linker_name, Path(settings.kb_dir))
+    try:
+        nlp = spacy.load(settings.spacy_model)
+    except OSError:
+        raise ConfigError(
+            f"cannot load the scispaCy pipeline '{settings.spacy_model}': {SCISPACY_MODEL_HINT}"
+        ) from None
+    nlp.add_pipe("abbreviation_detector")
+    try:
+        nlp.add_pipe("scispacy_linker", config={"resolve_abbreviations": True,
+                                                "linker_name": settings.linker_name})
+    except (OSError, ConnectionError) as err:
+        raise ConfigError(
+            f"cannot load the '{settings.linker_name}' linker data ({type(err).__name__}); "
+            "set scoring.scispacy.kb_dir=DIR to a local knowledge base, or scoring.umls=disabled"
+        ) from None
+    return nlp
+
+
+def set_scores(predicted: set[str], reference: set[str]) -> dict[str, float]:
+    """P = |pred & ref| / |pred|, R = |pred & ref| / |ref| (0 for an empty set), F1."""
+    common = len(predicted & reference)
+    precision = common / len(predicted) if predicted else 0.0
+    recall = common / len(reference) if reference else 0.0
+    return {"umls_p": precision, "umls_r": recall, "umls_f1": f1(precision, recall)}
+
+
+class UmlsScorer:
+    """Holds one scispaCy pipeline; scores batches with `nlp.pipe`."""
+
+    def __init__(self, settings: ScispacySettings) -> None:
+        self.settings = settings
+        self.nlp = load_pipeline(settings)
+        self.kb = self.nlp.get_pipe("scispacy_linker").kb
+
+    def entity_sets(self, texts: Sequence[str]) -> list[set[str]]:
+        """Canonical names of the top candidate of every entity that has a candidate."""
+        return [
+            {self.kb.cui_to_entity[ent._.kb_ents[0][0]].canonical_name
+             for ent in doc.ents if ent._.kb_ents}
+            for doc in self.nlp.pipe(texts, batch_size=self.settings.batch_size)
+        ]
+
+    def score(self, predictions: Sequence[str], references: Sequence[str]
+              ) -> list[dict[str, float]]:
+        """Per-sample `umls_p`, `umls_r`, `umls_f1`."""
+        sets = self.entity_sets([*predictions, *references])
+        n = len(predictions)
+        return [set_scores(sets[i], sets[n + i]) for i in range(n)]
