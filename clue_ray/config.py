@@ -53,6 +53,7 @@ class RunCommand:
     seeds: list[int]
     limit: int | None
     shard_rows: int
+    scoring_batch_rows: int
     progress_interval_s: float
     engine: EngineSettings
     scoring: ScoringSettings

@@ -1,18 +1,25 @@
-"""BERTScore P/R/F1 with bert-score: one model load, batched scoring, a 512-token cap, and
-empty text scored 0 without calling the model."""
+"""BERTScore P/R/F1 with bert-score: one model load, batched scoring, a token cap (512 for
+SciBERT, whose tokenizer declares no maximum length), and empty text scored 0 without calling
+the model."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from clue_ray.errors import ConfigError
 from clue_ray.metrics.settings import BertScoreSettings
 
 ZERO = {"bertscore_p": 0.0, "bertscore_r": 0.0, "bertscore_f1": 0.0}
+MODEL_HINT = "set scoring.bertscore.model=DIR to a local copy of the model"
 
 
 class BertScorer:
-    """Holds one `bert_score.BERTScorer` (model and slow tokenizer loaded once)."""
+    """Holds one `bert_score.BERTScorer` (model and WordPiece tokenizer loaded once).
+
+    No idf weighting, no baseline rescaling, `use_fast_tokenizer=False` (transformers 5 ignores
+    it and always builds the tokenizers-backed WordPiece tokenizer from the same vocab.txt).
+    """
 
     def __init__(self, settings: BertScoreSettings) -> None:
         from bert_score import BERTScorer
@@ -30,14 +37,22 @@ class BertScorer:
         except (OSError, ValueError) as err:
             raise ConfigError(
                 f"cannot load the BERTScore model '{settings.model}': "
-                f"{str(err).splitlines()[0]} (set scoring.bertscore.model=DIR to a local copy)"
+                f"{str(err).splitlines()[0] if str(err) else type(err).__name__} ({MODEL_HINT})"
             ) from None
-        # SciBERT declares no maximum length; without a cap a long text overflows the model.
-        self.scorer._tokenizer.model_max_length = settings.max_length
+        # bert-score encodes with max_length=tokenizer.model_max_length, truncation=True:
+        # setting it caps both sides at max_length tokens, [CLS] and [SEP] included.
+        self.tokenizer.model_max_length = settings.max_length
+
+    @property
+    def tokenizer(self) -> Any:
+        """The tokenizer bert-score encodes with."""
+        return self.scorer._tokenizer
 
     def score(self, predictions: Sequence[str], references: Sequence[str]
               ) -> list[dict[str, float]]:
-        """Per-sample `bertscore_p`, `bertscore_r`, `bertscore_f1`."""
+        """Per-sample `bertscore_p`, `bertscore_r`, `bertscore_f1` (one bert-score call)."""
+        if len(predictions) != len(references):
+            raise ValueError("predictions and references differ in length")
         results = [dict(ZERO) for _ in predictions]
         scorable = [i for i, (p, r) in enumerate(zip(predictions, references, strict=True))
                     if p.strip() and r.strip()]

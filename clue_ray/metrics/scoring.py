@@ -1,8 +1,12 @@
-"""Per-task scoring: the metrics each task declares, computed in batches."""
+"""Per-task scoring: the metrics each task declares, computed in batches.
+
+Model-backed scorers (BERTScore, scispaCy/UMLS) are created on first use, once each, and only
+when a selected task needs them; `scoring.umls=disabled` leaves the UMLS metrics out entirely.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from clue_ray.errors import ConfigError
@@ -16,11 +20,14 @@ from clue_ray.metrics.umls import UmlsScorer
 from clue_ray.tasks.spec import task_spec
 
 UMLS_MODES = ("enabled", "disabled")
+ACCURACY_TASKS = ("mednli", "longhealth")
+Metrics = dict[str, float]
 
 
 @dataclass(frozen=True)
 class ScoreItem:
-    """One prediction with what scoring needs to judge it."""
+    """One prediction with what scoring needs to judge it (`reference`: the gold label for
+    mednli, the correct letter for longhealth, the reference text or code list otherwise)."""
 
     sample_id: str
     task: str
@@ -29,43 +36,60 @@ class ScoreItem:
     prediction: str
 
 
+def _per_sample(task: str) -> Callable[[ScoreItem], Metrics] | None:
+    """The per-sample rule of a task that has one (accuracy, ICD)."""
+    if task == "mednli":
+        return lambda item: {"accuracy": mednli_accuracy(item.prediction, item.reference)}
+    if task == "longhealth":
+        pattern = task_spec(task).extra["answer_pattern"]
+        return lambda item: {
+            "accuracy": longhealth_accuracy(item.prediction, item.reference, pattern)
+        }
+    if task == "medisumcode":
+        pattern = task_spec(task).extra["icd_pattern"]
+        return lambda item: icd_scores(item.prediction, item.reference, pattern)
+    return None
+
+
 class TaskScorer:
     """Scores the selected tasks; BERTScore and UMLS models load lazily, once each."""
 
     def __init__(self, settings: ScoringSettings, tasks: Iterable[str]) -> None:
         if settings.umls not in UMLS_MODES:
-            raise ConfigError(f"scoring.umls must be enabled or disabled, got '{settings.umls}'")
+            raise ConfigError(
+                f"scoring.umls must be one of {', '.join(UMLS_MODES)}, got '{settings.umls}'"
+            )
         self.settings = settings
         self.tasks = tuple(tasks)
+        for task in self.tasks:
+            try:
+                task_spec(task)
+            except KeyError as err:
+                raise ConfigError(str(err.args[0])) from None
         self._bert: BertScorer | None = None
         self._umls: UmlsScorer | None = None
 
     def metric_names(self, task: str) -> tuple[str, ...]:
         """Per-sample metric names of a task (LongHealth and MedNLI: `accuracy`)."""
-        declared = task_spec(task).metrics
-        if task == "longhealth":
+        if task in ACCURACY_TASKS:
             return ("accuracy",)
+        declared = task_spec(task).metrics
         if self.settings.umls == "disabled":
             return tuple(m for m in declared if not m.startswith("umls_"))
         return declared
 
-    def score(self, task: str, items: Sequence[ScoreItem]) -> list[dict[str, float]]:
-        """Per-sample metrics of a batch of one task."""
+    def score(self, task: str, items: Sequence[ScoreItem]) -> list[Metrics]:
+        """Per-sample metrics of a batch of one task (one call per model-backed metric)."""
         names = self.metric_names(task)
+        results: list[Metrics] = [{} for _ in items]
+        if not items:
+            return results
+        rule = _per_sample(task)
+        if rule is not None:
+            for result, item in zip(results, items, strict=True):
+                result.update(rule(item))
         predictions = [item.prediction for item in items]
         references = [item.reference for item in items]
-        results: list[dict[str, float]] = [{} for _ in items]
-        if task == "mednli":
-            for result, item in zip(results, items, strict=True):
-                result["accuracy"] = mednli_accuracy(item.prediction, item.reference)
-        elif task == "longhealth":
-            pattern = task_spec(task).extra["answer_pattern"]
-            for result, item in zip(results, items, strict=True):
-                result["accuracy"] = longhealth_accuracy(item.prediction, item.reference, pattern)
-        elif task == "medisumcode":
-            pattern = task_spec(task).extra["icd_pattern"]
-            for result, item in zip(results, items, strict=True):
-                result.update(icd_scores(item.prediction, item.reference, pattern))
         if any(n in ROUGE_TYPES for n in names):
             _merge(results, rouge_scores(predictions, references))
         if any(n.startswith("bertscore_") for n in names):
@@ -87,6 +111,6 @@ class TaskScorer:
         return self._umls
 
 
-def _merge(results: list[dict[str, float]], extra: list[dict[str, float]]) -> None:
+def _merge(results: list[Metrics], extra: list[Metrics]) -> None:
     for result, more in zip(results, extra, strict=True):
         result.update(more)

@@ -3,27 +3,35 @@
 
 A local knowledge base (`kb_dir`: kb.jsonl plus the TF-IDF vectorizer, vectors and nmslib
 index that scispaCy's `LinkerPaths` expects) is registered under `linker_name` in scispaCy's
-own tables, so the real linker factory loads it without any download.
+own tables (`DEFAULT_PATHS`, `DEFAULT_KNOWLEDGE_BASES`), so the real linker factory loads it
+from disk without any download.
 """
 
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from clue_ray.errors import ConfigError
-from clue_ray.metrics.icd import f1
+from clue_ray.metrics.prf import set_prf
 from clue_ray.metrics.settings import ScispacySettings
 
 KB_FILE = "kb.jsonl"
 INDEX_FILES = ("nmslib_index.bin", "tfidf_vectorizer.joblib", "tfidf_vectors_sparse.npz",
                "concept_aliases.json")
-SCISPACY_MODEL_HINT = (
-    "install the scispaCy model package (pip install <en_core_sci_sm release URL from the "
-    "scispaCy README>), or set scoring.scispacy.spacy_model=DIR, or scoring.umls=disabled"
+SCISPACY_MODEL_URL = (
+    "https://s3-us-west-2.amazonaws.com/ai2-s2-scispacy/releases/v0.5.4/en_core_sci_sm-0.5.4.tar.gz"
 )
+MODEL_HINT = (
+    f"install en_core_sci_sm from the scispaCy releases (pip install {SCISPACY_MODEL_URL}), "
+    "or set scoring.scispacy.spacy_model=DIR to a local pipeline, or scoring.umls=disabled"
+)
+KB_HINT = "set scoring.scispacy.kb_dir=DIR to a local knowledge base, or scoring.umls=disabled"
+# scispaCy's abbreviation detector warns on every doc that has no abbreviation.
+QUIET = r"\[W036\]"
 
 
 def register_local_kb(name: str, kb_dir: Path) -> None:
@@ -31,16 +39,17 @@ def register_local_kb(name: str, kb_dir: Path) -> None:
     from scispacy import candidate_generation
     from scispacy.linking_utils import KnowledgeBase
 
+    if not kb_dir.is_dir():
+        raise ConfigError(f"UMLS knowledge base dir {kb_dir} does not exist ({KB_HINT})")
     missing = [f for f in (KB_FILE, *INDEX_FILES) if not (kb_dir / f).is_file()]
     if missing:
         raise ConfigError(
-            f"UMLS knowledge base dir {kb_dir} lacks {', '.join(missing)} "
-            "(set scoring.scispacy.kb_dir=DIR, or scoring.umls=disabled)"
+            f"UMLS knowledge base dir {kb_dir} lacks {', '.join(missing)} ({KB_HINT})"
         )
     candidate_generation.DEFAULT_PATHS[name] = candidate_generation.LinkerPaths.from_directory(
         str(kb_dir)
     )
-    candidate_generation.DEFAULT_KNOWLEDGE_BASES[name] = functools.partial(
+    candidate_generation.DEFAULT_KNOWLEDGE_BASES[name] = functools.partial(  # type: ignore
         KnowledgeBase, file_path=str(kb_dir / KB_FILE)
     )
 
@@ -57,7 +66,7 @@ def load_pipeline(settings: ScispacySettings) -> Any:
         nlp = spacy.load(settings.spacy_model)
     except OSError:
         raise ConfigError(
-            f"cannot load the scispaCy pipeline '{settings.spacy_model}': {SCISPACY_MODEL_HINT}"
+            f"cannot load the scispaCy pipeline '{settings.spacy_model}': {MODEL_HINT}"
         ) from None
     nlp.add_pipe("abbreviation_detector")
     try:
@@ -65,18 +74,16 @@ def load_pipeline(settings: ScispacySettings) -> Any:
                                                 "linker_name": settings.linker_name})
     except (OSError, ConnectionError) as err:
         raise ConfigError(
-            f"cannot load the '{settings.linker_name}' linker data ({type(err).__name__}); "
-            "set scoring.scispacy.kb_dir=DIR to a local knowledge base, or scoring.umls=disabled"
+            f"cannot load the '{settings.linker_name}' linker data ({type(err).__name__}; "
+            f"scispaCy downloads it unless a local copy is given): {KB_HINT}"
         ) from None
     return nlp
 
 
 def set_scores(predicted: set[str], reference: set[str]) -> dict[str, float]:
     """P = |pred & ref| / |pred|, R = |pred & ref| / |ref| (0 for an empty set), F1."""
-    common = len(predicted & reference)
-    precision = common / len(predicted) if predicted else 0.0
-    recall = common / len(reference) if reference else 0.0
-    return {"umls_p": precision, "umls_r": recall, "umls_f1": f1(precision, recall)}
+    precision, recall, f1 = set_prf(predicted, reference)
+    return {"umls_p": precision, "umls_r": recall, "umls_f1": f1}
 
 
 class UmlsScorer:
@@ -88,16 +95,20 @@ class UmlsScorer:
         self.kb = self.nlp.get_pipe("scispacy_linker").kb
 
     def entity_sets(self, texts: Sequence[str]) -> list[set[str]]:
-        """Canonical names of the top candidate of every entity that has a candidate."""
-        return [
-            {self.kb.cui_to_entity[ent._.kb_ents[0][0]].canonical_name
-             for ent in doc.ents if ent._.kb_ents}
-            for doc in self.nlp.pipe(texts, batch_size=self.settings.batch_size)
-        ]
+        """Per text: canonical names of the top candidate of every entity with a candidate."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=QUIET)
+            return [
+                {self.kb.cui_to_entity[ent._.kb_ents[0][0]].canonical_name
+                 for ent in doc.ents if ent._.kb_ents}
+                for doc in self.nlp.pipe(texts, batch_size=self.settings.batch_size)
+            ]
 
     def score(self, predictions: Sequence[str], references: Sequence[str]
               ) -> list[dict[str, float]]:
-        """Per-sample `umls_p`, `umls_r`, `umls_f1`."""
+        """Per-sample `umls_p`, `umls_r`, `umls_f1` (one `nlp.pipe` over both sides)."""
+        if len(predictions) != len(references):
+            raise ValueError("predictions and references differ in length")
         sets = self.entity_sets([*predictions, *references])
         n = len(predictions)
         return [set_scores(sets[i], sets[n + i]) for i in range(n)]

@@ -44,12 +44,18 @@ def missing_keys(plan: Plan, model_dir: Path) -> dict[str, list[tuple[str, int]]
     }
 
 
-def run_model(plan: Plan, model: ModelSettings) -> ModelOutcome:
-    """Compute the missing rows of one model (nothing when all are stored)."""
+def prepare_model(plan: Plan, model: ModelSettings) -> tuple[dict[str, list], int]:
+    """Clean a model's folder (partial files, failed rows) and list what is missing."""
     model_dir = plan.run_dir / f"model={model.name}"
     clean_partial_files(model_dir)
     dropped = drop_failed_rows(model_dir)
     missing = {t: keys for t, keys in missing_keys(plan, model_dir).items() if keys}
+    return missing, dropped
+
+
+def run_model(plan: Plan, model: ModelSettings, missing: dict[str, list], dropped: int
+              ) -> ModelOutcome:
+    """Compute the missing rows of one model (nothing when all are stored)."""
     total = sum(len(keys) for keys in missing.values())
     if not total:
         print(f"{model.name}: all rows already stored, nothing to run")
@@ -90,11 +96,13 @@ def run_sweep(cmd: RunCommand) -> dict[str, Any]:
     print(f"run {plan.run_id}: {len(plan.models)} model(s) x {len(cmd.tasks)} task(s) "
           f"-> {plan.run_dir}")
     started = _now()
-    ensure_ray(cmd.cluster)
-    outcomes: dict[str, Any] = {}
     wall = time.perf_counter()
+    work = {model.name: prepare_model(plan, model) for model in plan.models}
+    if any(missing for missing, _ in work.values()):
+        ensure_ray(cmd.cluster)  # a finished run starts no Ray and loads no model
+    outcomes: dict[str, Any] = {}
     for model in plan.models:
-        outcome = run_model(plan, model)
+        outcome = run_model(plan, model, *work[model.name])
         outcomes[model.name] = outcome.__dict__
     summaries = summarise(load_rows(plan.run_dir))
     counts = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pandas as pd
@@ -34,7 +33,9 @@ def shard_table(frame: pd.DataFrame, metrics: list[str]) -> pa.Table:
 
 
 def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    if isinstance(value, list | tuple | dict):
+        return False
+    return value is None or bool(pd.isna(value))
 
 
 class ShardSink:

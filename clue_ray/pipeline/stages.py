@@ -52,14 +52,14 @@ def build_dataset(plan: Plan, model: ModelSettings,
             fn_constructor_kwargs={"model": model, "settings": cmd.engine},
             batch_size=cmd.engine.batch_size(),
             batch_format="pandas",
-            concurrency=(low, high) if high > low else low,
+            compute=ray.data.ActorPoolStrategy(min_size=low, max_size=high),
             num_cpus=cluster.cpus_per_engine,
         )
     return dataset.map_batches(
         ScoringStage,
         fn_constructor_kwargs={"settings": cmd.scoring, "tasks": list(missing)},
-        batch_size=64,
+        batch_size=cmd.scoring_batch_rows,
         batch_format="pandas",
-        concurrency=cluster.scoring_actors,
+        compute=ray.data.ActorPoolStrategy(size=cluster.scoring_actors),
         num_cpus=1,
     )
