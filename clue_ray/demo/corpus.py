@@ -29,6 +29,7 @@ SENTENCES = (
     "Given {alias}, the dose of {med} was reduced to {dose} mg.",
     "Temperature {temp} C, heart rate {pulse}, blood pressure {sys}/{dia}.",
 )
+CONCEPT_SENTENCES = tuple(s for s in SENTENCES if "{alias}" in s)
 NLI_HYPOTHESES = {
     "entailment": "The patient has {alias}.",
     "neutral": "The patient will need {med} after discharge.",
@@ -43,10 +44,13 @@ def concept_alias(rng: random.Random, concept: Concept) -> str:
     return rng.choice(concept.aliases)
 
 
-def sentence(rng: random.Random, concept: Concept | None = None) -> str:
-    """One clinical sentence mentioning a concept (random when not given)."""
+def sentence(
+    rng: random.Random, concept: Concept | None = None, templates: Sequence[str] = SENTENCES
+) -> str:
+    """One clinical sentence from `templates`; {alias} is the concept's (random when not
+    given); pass CONCEPT_SENTENCES for a sentence that surely mentions it."""
     concept = concept or rng.choice(CONCEPTS)
-    return rng.choice(SENTENCES).format(
+    return rng.choice(templates).format(
         finding=rng.choice(FINDINGS), days=rng.randint(2, 14), alias=concept_alias(rng, concept),
         med=rng.choice(MEDICATIONS), dose=rng.choice((5, 10, 20, 40, 500)),
         temp=rng.choice(("36.8", "37.4", "38.2", "38.9")), pulse=rng.randint(58, 118),
@@ -102,7 +106,7 @@ def nli_pair(rng: random.Random, label: str) -> tuple[str, str]:
     hypothesis = NLI_HYPOTHESES[label].format(
         alias=concept_alias(rng, concept), med=rng.choice(MEDICATIONS)
     )
-    return sentence(rng, concept), hypothesis
+    return sentence(rng, concept, CONCEPT_SENTENCES), hypothesis
 
 
 def plan(rng: random.Random) -> str:

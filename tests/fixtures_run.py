@@ -1,0 +1,70 @@
+"""Fixtures for sweeps: a config tree with test models, composed run commands, Ray env."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from clue_ray.config import RunCommand, compose
+
+REPO = Path(__file__).resolve().parents[1]
+TEST_MODELS = {"test-general": None, "test-biomedical": "test-general"}
+
+
+@pytest.fixture(scope="session")
+def ray_env(tmp_path_factory) -> None:
+    """Ray's temp dir and auth mode set explicitly (never ~/.ray defaults)."""
+    os.environ["RAY_TMPDIR"] = str(tmp_path_factory.mktemp("ray"))
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+
+
+@pytest.fixture(scope="session")
+def conf_with_test_models(tmp_path_factory, tiny_lm_dir) -> Path:
+    """A copy of conf/ with two registry entries pointing at the tiny local LM."""
+    conf = tmp_path_factory.mktemp("conf") / "conf"
+    shutil.copytree(REPO / "conf", conf)
+    for name, base in TEST_MODELS.items():
+        kind = "general" if base is None else "biomedical"
+        (conf / "model" / f"{name}.yaml").write_text(
+            f"name: {name}\nhf_id: clue-ray/{name}\nrevision: main\nkind: {kind}\n"
+            f"base_model: {base or 'null'}\nparams_b: 0.0001\ntensor_parallel_size: 1\n"
+            "instruction_tuned: true\nsystem_role: true\nchat_template: null\n"
+            f"max_context: null\npath: {tiny_lm_dir}\n"
+        )
+    return conf
+
+
+@pytest.fixture
+def run_command(conf_with_test_models, synthetic_data_dir, scoring_settings, tmp_path,
+                monkeypatch, ray_env) -> Callable[..., RunCommand]:
+    """`run_command(*overrides)`: the demo experiment on the test models and synthetic data."""
+    monkeypatch.setenv("CLUE_RAY_CONF", str(conf_with_test_models))
+
+    def make(*overrides: str) -> RunCommand:
+        bert = scoring_settings.bertscore
+        spacy = scoring_settings.scispacy
+        base = [
+            "experiment=demo", "models=[test-general,test-biomedical]",
+            f"data_dir={synthetic_data_dir}", f"output_dir={tmp_path / 'results'}",
+            f"scoring.bertscore.model={bert.model}",
+            f"scoring.scispacy.spacy_model={spacy.spacy_model}",
+            f"scoring.scispacy.kb_dir={spacy.kb_dir}",
+            f"scoring.scispacy.linker_name={spacy.linker_name}",
+            "cluster.num_cpus=2", "progress_interval_s=1",
+        ]
+        return compose("run", [*base, *overrides], RunCommand)
+
+    return make
+
+
+@pytest.fixture
+def ray_shutdown():
+    """Shut Ray down after a test that started it."""
+    yield
+    import ray
+
+    ray.shutdown()

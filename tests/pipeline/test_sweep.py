@@ -1,0 +1,101 @@
+"""The sweep on a real local Ray: every model/task group once, resume, flagged rows."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from clue_ray.errors import ConfigError, DatasetError
+from clue_ray.pipeline.manifest import MANIFEST
+from clue_ray.pipeline.plan import make_plan
+from clue_ray.pipeline.run import run_sweep
+from clue_ray.results.summary import load_rows
+from clue_ray.tasks.registry import TASKS, build_references
+
+KEY = ["model", "task", "sample_id", "seed"]
+
+
+def expected_rows(data_dir) -> dict[str, int]:
+    return {task: len(build_references(task, data_dir)) for task in TASKS}
+
+
+@pytest.mark.usefixtures("ray_shutdown")
+def test_simulated_sweep_then_resume_does_no_inference(run_command, synthetic_data_dir):
+    cmd = run_command("engine=simulated")
+    first = run_sweep(cmd)
+    rows = load_rows(first["run_dir"])
+    counts = rows.groupby(["model", "task"]).size().to_dict()
+    expected = expected_rows(synthetic_data_dir)
+    assert counts == {(m, t): n for m in ("test-general", "test-biomedical")
+                      for t, n in expected.items()}
+    assert not rows.duplicated(KEY).any()
+    assert rows["engine_error"].isna().all()
+    assert rows["engine_actor"].groupby(rows["model"]).nunique().to_dict() == {
+        "test-general": 1, "test-biomedical": 1}  # one engine load per model per sweep
+    lh = rows[rows.task == "longhealth"]
+    assert set(lh["subtask"]) == {"task1", "task2", "task3"}
+    assert lh["metric_accuracy"].notna().all()
+    ps = rows[rows.task == "problem_summary"]
+    for metric in ("rougeL", "bertscore_f1", "umls_f1"):
+        assert ps[f"metric_{metric}"].notna().all()
+    manifest = json.loads((first["run_dir"] and
+                           __import__("pathlib").Path(first["run_dir"]) / MANIFEST).read_text())
+    assert manifest["run_id"] == first["run_id"]
+    assert set(manifest["dataset_sha256"]) == set(TASKS)
+    assert manifest["package_versions"]["ray"] == "2.60.0"
+    assert manifest["counts"]["test-general"]["mednli"]["rows"] == expected["mednli"]
+
+    started = time.perf_counter()
+    second = run_sweep(run_command("engine=simulated"))
+    assert time.perf_counter() - started < 15
+    assert second["run_id"] == first["run_id"]
+    assert all(o["computed"] == 0 for o in second["outcomes"].values())
+    again = load_rows(second["run_dir"])
+    assert len(again) == len(rows)
+    attempts = json.loads((__import__("pathlib").Path(second["run_dir"]) / MANIFEST
+                           ).read_text())["attempts"]
+    assert len(attempts) == 2
+
+
+def test_result_changing_settings_give_a_new_run_id(run_command):
+    base = make_plan(run_command("engine=simulated")).run_id
+    assert make_plan(run_command("engine=simulated", "output_dir=/tmp/elsewhere")).run_id == base
+    assert make_plan(run_command("engine=simulated", "engine.simulated.batch_size=3")
+                     ).run_id == base
+    assert make_plan(run_command("engine=simulated", "longhealth.seed=7")).run_id != base
+    assert make_plan(run_command("engine=transformers")).run_id != base
+    assert make_plan(run_command("engine=simulated", "engine.decoding=engine_defaults",
+                                 "seeds=[1,2]")).run_id != base
+
+
+def test_bad_input_stops_before_anything_loads(run_command, tmp_path):
+    with pytest.raises(ConfigError, match="unknown model 'nope'.*available:.*meditron-7b"):
+        make_plan(run_command("models=[nope]"))
+    with pytest.raises(ConfigError, match="unknown task 'nli'"):
+        make_plan(run_command("tasks=[nli]"))
+    with pytest.raises(DatasetError, match="file not found.*data_dir"):
+        make_plan(run_command(f"data_dir={tmp_path}"))
+    with pytest.raises(ConfigError, match="tensor_parallel_size=4.*gpus_per_node=2"):
+        make_plan(run_command("engine=vllm", "models=[meditron-70b]",
+                              "cluster.gpus_per_node=2"))
+    with pytest.raises(ConfigError, match="needs sampling"):
+        make_plan(run_command("seeds=[1]"))
+
+
+def test_unknown_experiment_lists_the_available_ones(run_command):
+    with pytest.raises(ConfigError, match="experiment"):
+        run_command("experiment=nope")
+
+
+@pytest.mark.usefixtures("ray_shutdown")
+def test_transformers_engine_on_a_tiny_model(run_command):
+    result = run_sweep(run_command("models=[test-general]", "tasks=[mednli,medisumcode]",
+                                   "limit=4", "engine.transformers.batch_size=2"))
+    rows = load_rows(result["run_dir"])
+    assert rows.groupby("task").size().to_dict() == {"mednli": 4, "medisumcode": 4}
+    assert (rows["output_tokens"] > 0).all()
+    assert rows["finish_reason"].isin(["stop", "length"]).all()
+    assert rows.loc[rows.task == "mednli", "output_tokens"].max() <= 20
+    assert rows["metric_icd_valid_ratio"].notna().sum() == 4
