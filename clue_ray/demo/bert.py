@@ -38,7 +38,7 @@ def build_tiny_bert(out_dir: Path, texts: Sequence[str], *, seed: int = 0) -> Pa
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     vocab = train_vocab(out_dir, texts)
-    vocab_size = sum(1 for _ in vocab.open(encoding="utf-8"))
+    vocab_size = len(vocab.read_text(encoding="utf-8").splitlines())
     (out_dir / "tokenizer_config.json").write_text(json.dumps(TOKENIZER_CONFIG, indent=2) + "\n",
                                                    encoding="utf-8")
     config = BertConfig(vocab_size=vocab_size, hidden_size=HIDDEN_SIZE,
