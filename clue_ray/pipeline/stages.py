@@ -3,6 +3,7 @@ stage (an actor pool, or the vLLM processor) -> scoring stage (CPU actor pool)."
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,10 @@ def build_dataset(plan: Plan, model: ModelSettings,
 
     rows = prompt_rows(plan, model, missing)
     cmd, cluster = plan.cmd, plan.cmd.cluster
-    dataset = ray.data.from_items(rows)
+    # One block per engine batch: rows stream to scoring and the shards batch by batch, so
+    # progress, shards and resume granularity follow the engine, not the whole dataset.
+    blocks = max(1, math.ceil(len(rows) / cmd.engine.batch_size()))
+    dataset = ray.data.from_items(rows, override_num_blocks=blocks)
     if cmd.engine.kind == "vllm" and model.kind != "baseline":
         from clue_ray.pipeline.vllm_stage import apply_vllm
 
