@@ -47,6 +47,7 @@ class DatasetSizes:
     longhealth_patients: int = 3
     longhealth_questions: int = 3
     longhealth_texts: int = 3
+    longhealth_sentences: int = 12  # per section of a document (two sections)
 
     @classmethod
     def demo(cls) -> DatasetSizes:
@@ -176,7 +177,8 @@ def _longhealth_patient(rng: random.Random, sizes: DatasetSizes) -> Record:
     on the final texts."""
     concepts = _concepts(rng, 3)
     n_texts = sizes.longhealth_texts
-    lines = {f"text_{t}": discharge_letter(rng, _concepts(rng, 3), 12).split("\n")
+    length = sizes.longhealth_sentences
+    lines = {f"text_{t}": discharge_letter(rng, _concepts(rng, 3), length).split("\n")
              for t in range(n_texts)}
     questions, facts = [], []
     for q in range(sizes.longhealth_questions):

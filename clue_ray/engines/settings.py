@@ -46,6 +46,7 @@ class SimulatedSettings:
     """No model: a fixed answer after a latency per prompt and per token."""
 
     answer: str
+    load_s: float
     latency_per_prompt_s: float
     latency_per_prompt_token_s: float
     latency_per_output_token_s: float

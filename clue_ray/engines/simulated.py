@@ -1,8 +1,9 @@
 """The simulated engine: no model, a fixed answer after a configurable latency.
 
-Latency = per prompt + per prompt token x prompt tokens + per output token x output tokens,
-where the output is the configured answer cut to max_tokens words. It stands in for a GPU in
-dry runs of a cluster plan, in tests and in the utilisation benchmark.
+Starting takes `load_s` (a model load). Latency = per prompt + per prompt token x prompt
+tokens + per output token x output tokens, where the output is the configured answer cut to
+max_tokens words. It stands in for a GPU in dry runs of a cluster plan, in tests and in the
+utilisation benchmark.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ class SimulatedEngine:
 
     def __init__(self, settings: SimulatedSettings) -> None:
         self.settings = settings
+        if settings.load_s > 0:
+            time.sleep(settings.load_s)  # stands in for loading weights onto a GPU
 
     def generate(self, rows: Sequence[PromptRow]) -> list[Generation]:
         """One fixed answer per row (overflowing rows are not "run")."""

@@ -15,7 +15,7 @@ def row(task="meqsum", prompt_tokens=100, max_tokens=512, overflow=False, messag
 
 
 def test_simulated_latency_is_per_prompt_plus_per_token():
-    settings = SimulatedSettings(answer="a b c d", latency_per_prompt_s=0.01,
+    settings = SimulatedSettings(answer="a b c d", load_s=0.0, latency_per_prompt_s=0.01,
                                  latency_per_prompt_token_s=0.0001,
                                  latency_per_output_token_s=0.005, batch_size=4)
     engine = SimulatedEngine(settings)
@@ -31,7 +31,7 @@ def test_simulated_latency_is_per_prompt_plus_per_token():
 
 
 def test_simulated_does_not_run_overflowing_prompts():
-    settings = SimulatedSettings("x", 1.0, 0.0, 0.0, 1)
+    settings = SimulatedSettings("x", 0.0, 1.0, 0.0, 0.0, 1)
     started = time.perf_counter()
     (out,) = SimulatedEngine(settings).generate([row(overflow=True)])
     assert time.perf_counter() - started < 0.5
