@@ -9,6 +9,7 @@ a row flagged `context_overflow` is not sent to the model: its prediction is "".
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -50,6 +51,12 @@ class Generation:
     def overflow(cls) -> Generation:
         """A prompt longer than the model's context: not run, scored as an empty answer."""
         return cls("", 0, FINISH_OVERFLOW, None, 0.0)
+
+
+def row_seed(seed: int | None, sample_id: str) -> int:
+    """A per-row sampling seed from the pass seed and the sample id (stable everywhere)."""
+    digest = hashlib.sha256(f"{seed}/{sample_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "little")
 
 
 class Engine(Protocol):

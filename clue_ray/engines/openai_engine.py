@@ -16,9 +16,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from clue_ray.engines.base import Generation, PromptRow
+from clue_ray.engines.base import Generation, PromptRow, row_seed
 from clue_ray.engines.settings import OpenAISettings
-from clue_ray.engines.transformers_engine import row_seed
 from clue_ray.models import ModelSettings
 
 RETRYABLE_STATUS = (408, 429, 500, 502, 503, 504)

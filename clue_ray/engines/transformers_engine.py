@@ -7,21 +7,14 @@ with a per-row seed so that a resumed run draws the same tokens.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from clue_ray.engines.base import Generation, PromptRow
+from clue_ray.engines.base import Generation, PromptRow, row_seed
 from clue_ray.engines.settings import TransformersSettings
 from clue_ray.models import ModelSettings
-
-
-def row_seed(seed: int | None, sample_id: str) -> int:
-    """A per-row seed derived from the pass seed and the sample id (stable everywhere)."""
-    digest = hashlib.sha256(f"{seed}/{sample_id}".encode()).digest()
-    return int.from_bytes(digest[:4], "little")
 
 
 class TransformersEngine:

@@ -7,13 +7,14 @@ row's sampling parameters; postprocess maps vLLM's output onto the engine row co
 
 from __future__ import annotations
 
-import hashlib
 import time
 from functools import cache
 from typing import Any
 
+from clue_ray.engines.base import row_seed
 from clue_ray.engines.settings import EngineSettings
 from clue_ray.models import ClusterSettings, ModelSettings
+from clue_ray.pipeline.columns import TASK_COLUMNS
 
 
 def engine_kwargs(model: ModelSettings, engine: EngineSettings) -> dict[str, Any]:
@@ -62,10 +63,6 @@ def _tokenizer(source: str, revision: str) -> Any:
     return AutoTokenizer.from_pretrained(source, revision=revision)
 
 
-def _seed(seed: int, sample_id: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"{seed}/{sample_id}".encode()).digest()[:4], "little")
-
-
 def make_preprocess(model: ModelSettings, greedy: bool):
     """Row -> row with `tokenized_prompt` and `sampling_params` (all columns kept)."""
     source, revision = model.source, model.revision
@@ -79,7 +76,7 @@ def make_preprocess(model: ModelSettings, greedy: bool):
         if greedy:
             params["temperature"] = 0.0
         else:
-            params["seed"] = _seed(int(row["seed"]), str(row["sample_id"]))
+            params["seed"] = row_seed(int(row["seed"]), str(row["sample_id"]))
         return {**row, "tokenized_prompt": ids, "sampling_params": params}
 
     return preprocess
@@ -99,7 +96,7 @@ def postprocess(row: dict[str, Any]) -> dict[str, Any]:
     else:
         prediction = row.get("generated_text", "")
         finish = "length" if generated >= int(row["max_tokens"]) else "stop"
-    keep = {k: v for k, v in row.items() if k in _INPUT_COLUMNS}
+    keep = {k: v for k, v in row.items() if k in TASK_COLUMNS}
     return {
         **keep,
         "prediction": prediction,
@@ -111,13 +108,6 @@ def postprocess(row: dict[str, Any]) -> dict[str, Any]:
         "engine_started_at": now - max(latency, 0.0),
         "engine_finished_at": now,
     }
-
-
-_INPUT_COLUMNS = (
-    "run_id", "model", "task", "subtask", "sample_id", "seed", "messages", "reference",
-    "max_tokens", "prompt", "prompt_tokens", "system_folded", "context_overflow",
-    "prompt_sha256",
-)
 
 
 def build_vllm_processor(model: ModelSettings, engine: EngineSettings,

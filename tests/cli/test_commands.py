@@ -140,7 +140,8 @@ def test_bad_records_name_file_record_and_field(synthetic_data_dir, tmp_path):
     (data / "MeDiSumCode.json").write_text(json.dumps(records))
     result = clue("prompts", "task=medisumcode", f"data_dir={data}", f"out={tmp_path / 'o'}")
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "MeDiSumCode.json: record 2: field 'icd_codes': expected a list, got str" in result.stderr
+    expected = "MeDiSumCode.json: record 2: field 'icd_codes': expected a list, got str"
+    assert expected in result.stderr
     lh = json.loads((synthetic_data_dir / "benchmark_v5.json").read_text())
     lh["patient_02"]["questions"][1]["correct"] = "no such option"
     (data / "benchmark_v5.json").write_text(json.dumps(lh))

@@ -26,7 +26,8 @@ def benchmark() -> dict:
             "name": "A", "birthday": "1950-01-01", "diagnosis": "x",
             "texts": {"text_0": "p1 doc zero words here", "text_1": "p1 doc one",
                       "text_2": "p1 doc two has five"},
-            "questions": [question("heparin", ["text_1"]), question("metformin", ["text_2", "text_0"])],
+            "questions": [question("heparin", ["text_1"]),
+                          question("metformin", ["text_2", "text_0"])],
         },
         "patient_02": {
             "texts": {"text_0": "p2 doc zero", "text_1": "p2 doc one"},

@@ -133,5 +133,6 @@ def test_real_meqsum_workbook_gives_997_prompts():
     first = samples[0]
     assert len(first.messages) == 8
     assert first.messages[1]["content"].startswith("--------------PATIENT INQUIRY--------------\n")
-    assert first.messages[-1]["content"].endswith("\n--------------END PATIENT INQUIRY--------------")
+    end = "\n--------------END PATIENT INQUIRY--------------"
+    assert first.messages[-1]["content"].endswith(end)
     assert all(s.reference.strip() for s in samples)

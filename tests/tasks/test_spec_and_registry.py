@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,8 @@ def test_typos_and_whitespace_are_kept():
     assert "You will recieve two sentences" in task_spec("mednli").system
     assert "responsibility will be to interprete discharge" in task_spec("medisumqa").system
     assert task_spec("longhealth").system.startswith("\nYou are")
-    assert task_spec("mednli").user_template == "\nSENTENCE_1: {sentence1}\nSENTENCE_2: {sentence2}\n"
+    template = "\nSENTENCE_1: {sentence1}\nSENTENCE_2: {sentence2}\n"
+    assert task_spec("mednli").user_template == template
 
 
 def test_spec_fields_and_extras():
