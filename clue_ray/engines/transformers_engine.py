@@ -1,8 +1,9 @@
 """The CPU default engine: Hugging Face transformers, model loaded once per engine actor.
 
 Greedy decoding runs rows in batches (grouped by max_tokens, left-padded, sorted by length);
-"engine_defaults" decoding samples with the model's own generation config, one row at a time
-with a per-row seed so that a resumed run draws the same tokens.
+"engine_defaults" decoding samples as a server given only max_tokens does (temperature 1, or
+the model's own generation settings), one row at a time with a per-row seed so that a resumed
+run draws the same tokens.
 """
 
 from __future__ import annotations
@@ -15,6 +16,17 @@ from typing import Any
 from clue_ray.engines.base import Generation, PromptRow, row_seed
 from clue_ray.engines.settings import TransformersSettings
 from clue_ray.models import ModelSettings
+
+
+def sampling_defaults(model_config: dict[str, Any]) -> dict[str, Any]:
+    """What an inference server does with only max_tokens set: sample at temperature 1 with no
+    top-k/top-p cut, unless the model's own generation config sets those values."""
+    return {
+        "do_sample": True,
+        "temperature": model_config.get("temperature", 1.0),
+        "top_p": model_config.get("top_p", 1.0),
+        "top_k": model_config.get("top_k", 0),
+    }
 
 
 class TransformersEngine:
@@ -39,6 +51,7 @@ class TransformersEngine:
             model.source, revision=model.revision, dtype=getattr(torch, settings.dtype)
         )
         self.model.eval()
+        self.sampling = sampling_defaults(self.model.generation_config.to_diff_dict())
 
     def generate(self, rows: Sequence[PromptRow]) -> list[Generation]:
         """Completions in row order; a failing group keeps its error per row."""
@@ -81,6 +94,7 @@ class TransformersEngine:
         if self.greedy:
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         else:
+            kwargs.update(self.sampling)
             self.torch.manual_seed(row_seed(rows[0].seed, rows[0].sample_id))
         with self.torch.no_grad():
             output = self.model.generate(

@@ -99,3 +99,14 @@ def test_transformers_engine_on_a_tiny_model(run_command):
     assert rows["finish_reason"].isin(["stop", "length"]).all()
     assert rows.loc[rows.task == "mednli", "output_tokens"].max() <= 20
     assert rows["metric_icd_valid_ratio"].notna().sum() == 4
+
+
+@pytest.mark.usefixtures("ray_shutdown")
+def test_seeds_run_one_sampled_pass_each(run_command):
+    result = run_sweep(run_command("engine=simulated", "engine.decoding=engine_defaults",
+                                   "seeds=[1,2]", "models=[test-general]", "tasks=[mednli]",
+                                   "limit=3", "scoring.umls=disabled"))
+    rows = load_rows(result["run_dir"])
+    assert sorted(rows["seed"].tolist()) == [1, 1, 1, 2, 2, 2]
+    assert rows.groupby("seed")["sample_id"].apply(sorted).tolist()[0] == sorted(
+        rows[rows.seed == 2]["sample_id"])
