@@ -29,6 +29,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+# `ray job submit` shell-quotes each word after `--` (shlex.join) and runs the result with
+# /bin/sh, so the command goes to it as separate words; one quoted string would be run as a
+# single program name ("...: not found", exit 127).
+job_argv=("${CLUE_RAY_PYTHON:-python}" -m clue_ray.cli run "${overrides[@]+"${overrides[@]}"}")
 entrypoint="${CLUE_RAY_PYTHON:-python} -m clue_ray.cli run"
 for arg in "${overrides[@]+"${overrides[@]}"}"; do
   entrypoint+=" $(printf '%q' "$arg")"
@@ -43,6 +47,10 @@ if [ -z "${RAY_AUTH_MODE:-}" ] && { [ -n "${RAY_AUTH_TOKEN:-}" ] || [ -f "$token
   export RAY_AUTH_MODE=token
 fi
 
+# Ray leaves out what .gitignore lists when it packs the working dir, and that would drop the
+# demo's data/ and artifacts/; jobs/runtime_env.yaml's excludes list the rest of .gitignore.
+export RAY_RUNTIME_ENV_IGNORE_GITIGNORE="${RAY_RUNTIME_ENV_IGNORE_GITIGNORE:-1}"
+
 ray_cli="${RAY_CLI:-}"
 if [ -z "$ray_cli" ]; then
   if [ -x "$repo/.venv/bin/ray" ]; then ray_cli="$repo/.venv/bin/ray"; else ray_cli="ray"; fi
@@ -53,4 +61,4 @@ exec "$ray_cli" job submit \
   --working-dir "$repo" \
   --runtime-env "$repo/jobs/runtime_env.yaml" \
   "${wait_flag[@]+"${wait_flag[@]}"}" \
-  -- "$entrypoint"
+  -- "${job_argv[@]}"

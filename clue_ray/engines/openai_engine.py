@@ -7,6 +7,7 @@ that still fails after its retries becomes that row's `engine_error`.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import time
@@ -79,9 +80,10 @@ class OpenAIEngine:
                 error = f"HTTP {err.code}: {err.read()[:200].decode(errors='replace')}"
                 if err.code not in RETRYABLE_STATUS:
                     break
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as err:
+            except (urllib.error.URLError, http.client.HTTPException, TimeoutError,
+                    ConnectionError) as err:
                 error = f"{type(err).__name__}: {err}"
-            except (KeyError, IndexError, ValueError) as err:
+            except (KeyError, IndexError, TypeError, AttributeError, ValueError) as err:
                 error = f"malformed reply: {type(err).__name__}: {err}"
                 break
             time.sleep(min(2.0**attempt * 0.1, 5.0))

@@ -15,6 +15,11 @@ NEEDS = ("task", "subtask", "sample_id", "reference", "prediction", "engine_erro
          "context_overflow")
 
 
+def present(value: object) -> bool:
+    """Whether a cell holds a value (Ray Data hands nulls over as None, NaN or pd.NA)."""
+    return value is not None and not pd.isna(value)
+
+
 def metric_columns(scorer: TaskScorer, tasks: Sequence[str]) -> list[str]:
     """`metric_<name>` for every metric of the selected tasks (one schema for all batches)."""
     names: list[str] = []
@@ -40,10 +45,10 @@ class ScoringStage:
         for index, row in out.iterrows():
             if row["context_overflow"]:
                 flags[index].append("context_overflow")
-            if row["engine_error"] is not None:
+            if present(row["engine_error"]):
                 flags[index].append("engine_error")
         for task, group in out.groupby("task", sort=False):
-            scorable = [i for i in group.index if out.at[i, "engine_error"] is None]
+            scorable = [i for i in group.index if not present(out.at[i, "engine_error"])]
             self._score(out, str(task), scorable, flags)
         out["flags"] = [",".join(f) for f in flags]
         return out
@@ -56,9 +61,10 @@ class ScoringStage:
             ScoreItem(
                 sample_id=str(out.at[i, "sample_id"]),
                 task=task,
-                subtask=out.at[i, "subtask"],
+                subtask=out.at[i, "subtask"] if present(out.at[i, "subtask"]) else None,
                 reference=str(out.at[i, "reference"]),
-                prediction=str(out.at[i, "prediction"] or ""),
+                prediction=str(out.at[i, "prediction"]) if present(out.at[i, "prediction"])
+                else "",
             )
             for i in rows
         ]
