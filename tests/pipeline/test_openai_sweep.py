@@ -1,6 +1,7 @@
 """The openai engine in a real local Ray sweep against a real local completions server:
-the data policy holds before anything is sent, and engine errors are recomputed on rerun
-(including good rows beside failed ones in the same batch, whose nulls arrive as pd.NA)."""
+the data policy holds before anything is sent (credentialed tasks run only when allowed), and
+engine errors are recomputed on rerun (good rows beside failed ones in the same batch, whose
+nulls arrive as pd.NA, are scored and kept)."""
 
 from __future__ import annotations
 
@@ -36,26 +37,18 @@ def test_credentialed_tasks_stay_home_unless_allowed(run_command):
         assert not ray.is_initialized()  # refused before Ray started or a model loaded
         # The rule-based baseline sends nothing anywhere: no refusal.
         make_plan(run_command(*openai_run(url, "tasks=[mednli]", "models=[baseline]")))
+        # Public tasks need no permission (they run in the rerun test below).
+        make_plan(run_command(*openai_run(url, "tasks=[meqsum,longhealth]", "limit=3")))
+        assert server.requests == []
 
-        public = run_sweep(run_command(*openai_run(url, "tasks=[meqsum,longhealth]",
-                                                   "limit=3")))
-        rows = load_rows(public["run_dir"])
-        assert rows.groupby("task").size().to_dict() == {"meqsum": 3, "longhealth": 3}
-        assert not rows["context_overflow"].any()
-        assert (rows["prediction"] == DEFAULT_ANSWER).all()
-        assert rows["engine_error"].isna().all()
-        assert len(server.requests) == 6
-        assert {r["model"] for r in server.requests} == {"clue-ray/test-general"}
-        assert all(r["temperature"] == 0.0 for r in server.requests)
-        lh = rows[rows.task == "longhealth"]
-        assert lh["metric_accuracy"].notna().all()
-
+        # A server we operate ourselves: credentialed data may go to it.
         allowed = run_sweep(run_command(*openai_run(
             url, "tasks=[mednli]", "limit=2", "engine.openai.allow_credentialed_data=true")))
-        rows = load_rows(allowed["run_dir"])
-        assert rows.groupby("task").size().to_dict() == {"mednli": 2}
-        assert (rows["prediction"] == DEFAULT_ANSWER).all()
-        assert len(server.requests) == 8
+    rows = load_rows(allowed["run_dir"])
+    assert rows.groupby("task").size().to_dict() == {"mednli": 2}
+    assert (rows["prediction"] == DEFAULT_ANSWER).all()
+    assert rows["metric_accuracy"].notna().all()
+    assert len(server.requests) == 2
 
 
 def has_flag(flags, name: str = "engine_error") -> bool:
@@ -64,47 +57,49 @@ def has_flag(flags, name: str = "engine_error") -> bool:
 
 @pytest.mark.usefixtures("ray_shutdown")
 def test_engine_errors_are_recomputed_on_rerun(run_command):
-    # One server for both runs: same base URL, same config, same run id; only its failure
-    # mode is switched off between the runs.
-    server = CompletionsServer(always_fail=500)
+    # Public tasks, default data policy. One server for both runs: same base URL, same
+    # config, same run id; only its failure mode is switched off between the runs.
+    server = CompletionsServer(fail_first=3, fail_status=500)
     with server as url:
-        overrides = openai_run(url, "tasks=[longhealth]", "limit=4",
+        overrides = openai_run(url, "tasks=[meqsum,longhealth]", "limit=3",
                                "engine.openai.max_retries=0")
         first = run_sweep(run_command(*overrides))
+        assert len(server.requests) == 6  # max_retries=0: one request per row
         rows = load_rows(first["run_dir"])
-        assert len(rows) == 4
-        assert rows["prediction"].isna().all()
-        assert rows["engine_error"].str.startswith("HTTP 500").all()
-        assert rows["flags"].map(has_flag).all()
-        assert rows["metric_accuracy"].isna().all()
-        assert len(server.requests) == 4  # max_retries=0: one request per row
+        assert len(rows) == 6
+        # All six rows went out in one engine batch: three failed rows beside three good
+        # ones (whose nulls reach the scoring actor as pd.NA); the good ones are kept scored.
+        failed = rows["engine_error"].notna()
+        assert failed.sum() == 3
+        assert rows.loc[failed, "engine_error"].str.startswith("HTTP 500").all()
+        assert rows.loc[failed, "prediction"].isna().all()
+        assert rows.loc[failed, "flags"].map(has_flag).all()
+        assert not scored(rows[failed]).any()
+        good = rows[~failed]
+        assert (good["prediction"] == DEFAULT_ANSWER).all()
+        assert not good["flags"].map(has_flag).any()
+        assert scored(good).all()
 
-        server.always_fail = None
+        server.fail_first = 0
         second = run_sweep(run_command(*overrides))
-        assert len(server.requests) == 8
+        assert len(server.requests) == 9  # only the three failed rows were sent again
     assert second["run_id"] == first["run_id"]
-    assert second["outcomes"]["test-general"]["dropped_failed"] == 4
-    assert second["outcomes"]["test-general"]["computed"] == 4
+    assert second["outcomes"]["test-general"]["dropped_failed"] == 3
+    assert second["outcomes"]["test-general"]["computed"] == 3
     rows = load_rows(second["run_dir"])
-    assert len(rows) == 4
+    assert rows.groupby("task").size().to_dict() == {"meqsum": 3, "longhealth": 3}
     assert not rows.duplicated(KEY).any()
+    assert not rows["context_overflow"].any()
     assert rows["engine_error"].isna().all()
-    assert (rows["prediction"] == DEFAULT_ANSWER).all()
+    assert (rows["prediction"] == DEFAULT_ANSWER).all()  # the server's text, every row
     assert not rows["flags"].map(has_flag).any()
-    assert rows["metric_accuracy"].notna().all()
+    assert scored(rows).all()
+    sent = server.requests
+    assert {r["model"] for r in sent} == {"clue-ray/test-general"}
+    assert all(r["temperature"] == 0.0 and "seed" not in r for r in sent)
 
 
-@pytest.mark.usefixtures("ray_shutdown")
-def test_good_rows_beside_an_engine_error_are_scored(run_command):
-    server = CompletionsServer(fail_first=2, fail_status=500)
-    with server as url:
-        result = run_sweep(run_command(*openai_run(url, "tasks=[longhealth]", "limit=4",
-                                                   "engine.openai.max_retries=0")))
-    rows = load_rows(result["run_dir"])
-    failed = rows["engine_error"].notna()
-    assert failed.sum() == 2  # one engine batch: two failed rows beside two good ones
-    assert rows.loc[failed, "flags"].map(has_flag).all()
-    good = rows[~failed]
-    assert (good["prediction"] == DEFAULT_ANSWER).all()
-    assert not good["flags"].map(has_flag).any()
-    assert good["metric_accuracy"].notna().all()
+def scored(rows):
+    """Whether each row has its task's headline metric."""
+    return rows["metric_accuracy"].where(rows.task == "longhealth", rows["metric_rougeL"]
+                                         ).notna()
