@@ -70,7 +70,7 @@ class OpenAIEngine:
                 choice = reply["choices"][0]
                 usage = reply.get("usage") or {}
                 return Generation(
-                    prediction=choice.get("text", ""),
+                    prediction=str(choice.get("text") or ""),
                     output_tokens=int(usage.get("completion_tokens", 0)),
                     finish_reason=str(choice.get("finish_reason") or "stop"),
                     engine_error=None,
@@ -86,7 +86,8 @@ class OpenAIEngine:
             except (KeyError, IndexError, TypeError, AttributeError, ValueError) as err:
                 error = f"malformed reply: {type(err).__name__}: {err}"
                 break
-            time.sleep(min(2.0**attempt * 0.1, 5.0))
+            if attempt < self.settings.max_retries:
+                time.sleep(min(2.0**attempt * 0.1, 5.0))
         return Generation.failed(error, time.perf_counter() - started)
 
     def _post(self, data: bytes) -> dict[str, Any]:
