@@ -6,13 +6,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from omegaconf import OmegaConf
 
 from clue_ray.demo.bert import build_tiny_bert
 from clue_ray.demo.umls_kb import UmlsKbPaths, build_umls_kb
 from clue_ray.demo.vocabulary import CONCEPTS, FINDINGS, MEDICATIONS
-from clue_ray.metrics.settings import BertScoreSettings, ScispacySettings, ScoringSettings
+from clue_ray.metrics.settings import (
+    BertScoreSettings,
+    RepetitionSettings,
+    ScispacySettings,
+    ScoringSettings,
+)
 
 LOCAL_LINKER = "clue_local_umls"
+SCORING_DEFAULTS = Path(__file__).resolve().parents[1] / "conf" / "scoring" / "default.yaml"
 TEST_LINKER = LOCAL_LINKER  # older name, kept for importers
 
 GENERAL_ENGLISH = (
@@ -59,4 +66,10 @@ def scoring_settings(tiny_bert_dir: Path, umls_kb: UmlsKbPaths) -> ScoringSettin
         umls="enabled",
         scispacy=ScispacySettings(spacy_model=str(umls_kb.spacy_model), linker_name=LOCAL_LINKER,
                                   kb_dir=str(umls_kb.kb_dir), batch_size=32),
+        repetition=default_repetition(),
     )
+
+
+def default_repetition() -> RepetitionSettings:
+    """The repetition-loop settings of conf/scoring/default.yaml (defined only there)."""
+    return RepetitionSettings(**OmegaConf.to_container(OmegaConf.load(SCORING_DEFAULTS).repetition))

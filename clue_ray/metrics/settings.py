@@ -31,9 +31,20 @@ class ScispacySettings:
 
 
 @dataclass
+class RepetitionSettings:
+    """The `repetition_loop` failure flag: an n-gram of words (n <= max_ngram) repeated back
+    to back at least `min_repeats` times over at least `min_run_words` words."""
+
+    max_ngram: int
+    min_repeats: int
+    min_run_words: int
+
+
+@dataclass
 class ScoringSettings:
     """All scoring settings. `umls` is "enabled" or "disabled" (then UMLS metrics are absent)."""
 
     bertscore: BertScoreSettings
     umls: str
     scispacy: ScispacySettings
+    repetition: RepetitionSettings

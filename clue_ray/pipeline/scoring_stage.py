@@ -7,6 +7,12 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from clue_ray.metrics.failures import (
+    CONTEXT_OVERFLOW,
+    ENGINE_ERROR,
+    SCORER_ERROR,
+    failure_flags,
+)
 from clue_ray.metrics.scoring import ScoreItem, TaskScorer
 from clue_ray.metrics.settings import ScoringSettings
 from clue_ray.pipeline.columns import METRIC_PREFIX, require_columns
@@ -33,10 +39,11 @@ class ScoringStage:
 
     def __init__(self, settings: ScoringSettings, tasks: Sequence[str]) -> None:
         self.scorer = TaskScorer(settings, tasks)
+        self.repetition = settings.repetition
         self.columns = metric_columns(self.scorer, tasks)
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
-        """Score every row that has a prediction; errors become flags, not crashes."""
+        """Score every row that has a prediction; failure modes and errors become flags."""
         require_columns("scoring", batch.columns, NEEDS)
         out = batch.reset_index(drop=True).copy()
         for column in self.columns:
@@ -44,9 +51,12 @@ class ScoringStage:
         flags: list[list[str]] = [[] for _ in range(len(out))]
         for index, row in out.iterrows():
             if row["context_overflow"]:
-                flags[index].append("context_overflow")
+                flags[index].append(CONTEXT_OVERFLOW)
             if present(row["engine_error"]):
-                flags[index].append("engine_error")
+                flags[index].append(ENGINE_ERROR)
+            if not flags[index]:  # the engine answered a prompt that fitted
+                text = str(row["prediction"]) if present(row["prediction"]) else ""
+                flags[index].extend(failure_flags(str(row["task"]), text, self.repetition))
         for task, group in out.groupby("task", sort=False):
             scorable = [i for i in group.index if not present(out.at[i, "engine_error"])]
             self._score(out, str(task), scorable, flags)
@@ -72,7 +82,7 @@ class ScoringStage:
             results = self.scorer.score(task, items)
         except Exception as err:  # a scorer failure flags its rows; the run goes on
             for i in rows:
-                flags[i].append("scorer_error")
+                flags[i].append(SCORER_ERROR)
             print(f"scoring {task}: {type(err).__name__}: {str(err)[:200]}")
             return
         for i, metrics in zip(rows, results, strict=True):
