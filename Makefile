@@ -30,10 +30,10 @@ test: venv
 demo: venv
 	mkdir -p $(RAY_TMPDIR)
 	RAY_TMPDIR=$(RAY_TMPDIR) RAY_AUTH_MODE=$(RAY_AUTH_MODE) HF_HUB_OFFLINE=1 $(VENV)/bin/clue-ray demo
+	$(VENV)/bin/clue-ray report results=results/demo out=reports/demo
 
 lint: venv
 	$(VENV)/bin/ruff check clue_ray tests bench
-	$(VENV)/bin/ruff format --check clue_ray tests bench
 
 clean-venv:
 	rm -rf $(VENV)

@@ -17,6 +17,9 @@ commands:
 
   run      experiment=NAME [models=[..]] [tasks=[..]] [engine=E] [cluster=C] [output_dir=DIR]
            the sweep on Ray: every model x task into Parquet shards (resumable)
+  report   results=DIR out=DIR [examples=N] [bootstrap.resamples=N]
+           leaderboard.csv, deltas.csv (biomedical vs base, paired bootstrap), failures.csv,
+           PNG figures and a self-contained report.html, from the result shards alone
   demo     build the offline demo (tiny models, synthetic data) and run experiment=demo
 
 Settings and their defaults live in conf/; any of them can be overridden as key=value.
@@ -44,6 +47,13 @@ def _run(overrides: list[str]) -> int:
     return run_run(compose("run", overrides, RunCommand))
 
 
+def _report(overrides: list[str]) -> int:
+    from clue_ray.commands.report import run_report
+    from clue_ray.config import ReportCommand, compose
+
+    return run_report(compose("report", overrides, ReportCommand))
+
+
 def _demo(overrides: list[str]) -> int:
     from clue_ray.commands.demo import run_demo
 
@@ -51,7 +61,7 @@ def _demo(overrides: list[str]) -> int:
 
 
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
-    "prompts": _prompts, "score": _score, "run": _run, "demo": _demo,
+    "prompts": _prompts, "score": _score, "run": _run, "report": _report, "demo": _demo,
 }
 
 

@@ -11,6 +11,7 @@ from clue_ray.engines.settings import EngineSettings
 from clue_ray.errors import ConfigError
 from clue_ray.metrics.settings import ScoringSettings
 from clue_ray.models import ClusterSettings, ModelSettings
+from clue_ray.results.settings import BootstrapSettings
 from clue_ray.tasks.settings import LongHealthSettings
 
 T = TypeVar("T")
@@ -59,6 +60,16 @@ class RunCommand:
     scoring: ScoringSettings
     cluster: ClusterSettings
     longhealth: LongHealthSettings
+
+
+@dataclass
+class ReportCommand:
+    """`clue-ray report`: tables, figures and report.html from result shards."""
+
+    results: str
+    out: str
+    examples: int
+    bootstrap: BootstrapSettings
 
 
 def available(group: str) -> list[str]:

@@ -13,6 +13,7 @@ from clue_ray.config import RunCommand, compose
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_MODELS = {"test-general": None, "test-biomedical": "test-general"}
+TEST_BASELINE = "test-baseline"  # the parameterless rule; the tiny LM's tokenizer for LongHealth
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +36,12 @@ def conf_with_test_models(tmp_path_factory, tiny_lm_dir) -> Path:
             "instruction_tuned: true\nsystem_role: true\nchat_template: null\n"
             f"max_context: null\npath: {tiny_lm_dir}\n"
         )
+    (conf / "model" / f"{TEST_BASELINE}.yaml").write_text(
+        f"name: {TEST_BASELINE}\nhf_id: clue-ray/{TEST_BASELINE}\nrevision: main\n"
+        "kind: baseline\nbase_model: null\nparams_b: 0\ntensor_parallel_size: 1\n"
+        "instruction_tuned: false\nsystem_role: true\nchat_template: null\n"
+        f"max_context: null\npath: {tiny_lm_dir}\n"
+    )
     return conf
 
 

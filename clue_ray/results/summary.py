@@ -11,6 +11,7 @@ import pandas as pd
 from clue_ray.metrics.aggregate import aggregate_task, level_scores
 from clue_ray.pipeline.columns import METRIC_PREFIX
 from clue_ray.pipeline.shards import read_shards
+from clue_ray.results.text_table import format_table, number
 from clue_ray.tasks.registry import TASKS
 
 
@@ -69,19 +70,13 @@ def summarise(frame: pd.DataFrame) -> dict[str, ModelSummary]:
 
 def headline_table(summaries: dict[str, ModelSummary], tasks: Sequence[str]) -> str:
     """A text table: one row per model, each task's headline score, level scores, flags."""
-    header = ["model", *tasks, "level1", "level2", "flagged"]
-    lines = [header]
+    rows = []
     for model, summary in summaries.items():
         cells = [model]
         for task in tasks:
             group = summary.tasks.get(task)
-            value = group.scores.get(TASKS[task].headline_metric) if group else None
-            cells.append(f"{value:.2f}" if value is not None else "-")
-        for level in ("level1", "level2"):
-            value = summary.levels.get(level)
-            cells.append(f"{value:.2f}" if value is not None else "-")
+            cells.append(number(group.scores.get(TASKS[task].headline_metric) if group else None))
+        cells.extend(number(summary.levels.get(level)) for level in ("level1", "level2"))
         cells.append(str(sum(sum(g.flags.values()) for g in summary.tasks.values())))
-        lines.append(cells)
-    widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
-                     for row in lines)
+        rows.append(cells)
+    return format_table(["model", *tasks, "level1", "level2", "flagged"], rows)

@@ -1,0 +1,35 @@
+"""`clue-ray report`: the leaderboard, deltas, failure modes and report.html from results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from clue_ray.config import ReportCommand, available, load_model
+from clue_ray.errors import ConfigError
+from clue_ray.results.load import ModelInfo
+from clue_ray.results.report import write_report
+
+
+def registry_info(name: str) -> ModelInfo | None:
+    """Kind and base model from conf/model/<name>.yaml (None when there is no such file)."""
+    if name not in available("model"):
+        return None
+    model = load_model(name)
+    return ModelInfo(model.kind, model.base_model)
+
+
+def run_report(cmd: ReportCommand) -> int:
+    """Check the settings, then write the report."""
+    if cmd.examples < 0:
+        raise ConfigError(f"examples must be 0 or more, got {cmd.examples}")
+    if cmd.bootstrap.resamples < 100:
+        raise ConfigError(f"bootstrap.resamples must be at least 100, got "
+                          f"{cmd.bootstrap.resamples}")
+    if not 0 < cmd.bootstrap.confidence < 1:
+        raise ConfigError(f"bootstrap.confidence must be between 0 and 1, got "
+                          f"{cmd.bootstrap.confidence}")
+    results = Path(cmd.results)
+    if not results.is_dir():
+        raise ConfigError(f"results={results}: no such folder")
+    write_report(results, Path(cmd.out), cmd.bootstrap, cmd.examples, registry_info)
+    return 0

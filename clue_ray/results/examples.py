@@ -1,0 +1,41 @@
+"""Example outputs, on request, from public tasks only (never from credentialed data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from clue_ray.pipeline.shards import shard_files
+from clue_ray.results.load import seed_label
+from clue_ray.tasks.registry import TASKS
+
+COLUMNS = ["model", "seed", "task", "sample_id", "reference", "prediction"]
+
+
+def public_tasks() -> list[str]:
+    """Tasks whose data anyone may see (MeQSum, LongHealth)."""
+    return [name for name, info in TASKS.items() if not info.credentialed]
+
+
+def read_examples(results: Path, per_group: int) -> pd.DataFrame:
+    """The first `per_group` samples (by sample id) of each model, seed and public task.
+    A shard is opened for its text columns only after its `task` column shows it is public."""
+    public = public_tasks()
+    frames = []
+    for path in shard_files(results) if per_group > 0 else []:
+        tasks = pq.read_table(path, columns=["task"]).column("task")
+        if not pc.all(pc.is_in(tasks, value_set=pa.array(public, type=tasks.type))).as_py():
+            continue
+        frames.append(pq.read_table(path, columns=["model", "seed", *COLUMNS[2:]]).to_pandas())
+    if not frames:
+        return pd.DataFrame(columns=COLUMNS)
+    rows = pd.concat(frames, ignore_index=True)
+    rows = rows[rows["task"].isin(public)].sort_values(["model", "seed", "task", "sample_id"])
+    rows = rows.groupby(["model", "seed", "task"], sort=True).head(per_group)
+    rows["seed"] = rows["seed"].map(seed_label)
+    rows["prediction"] = rows["prediction"].fillna("")
+    return rows[COLUMNS].reset_index(drop=True)

@@ -1,0 +1,109 @@
+"""The leaderboard: one row per model and seed pass, every task's metrics (x 100), headline
+scores and level scores with bootstrap intervals, sample and flagged-row counts."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from clue_ray.metrics.aggregate import LEVELS
+from clue_ray.results.bootstrap import interval, point_estimate, resample
+from clue_ray.results.load import ResultSet, seed_label
+from clue_ray.results.samples import single
+from clue_ray.results.settings import BootstrapSettings
+from clue_ray.results.summary import summarise
+from clue_ray.tasks.registry import TASKS
+
+NAN = float("nan")
+
+
+@dataclass
+class Board:
+    """The leaderboard table, the tasks it covers, and notes for the reader."""
+
+    table: pd.DataFrame
+    tasks: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def level_tasks(level: int, tasks: list[str]) -> list[str]:
+    """The tasks of a level, in registry order."""
+    return [t for t in TASKS if TASKS[t].level == level and t in tasks]
+
+
+def withheld_levels(rows: pd.DataFrame) -> dict[int, int]:
+    """Levels with context-overflow rows (level -> rows): the study reports no level score
+    for a model whose prompts do not fit its context."""
+    overflow = rows[rows["context_overflow"].fillna(False).astype(bool)]
+    found: dict[int, int] = {}
+    for task, count in overflow.groupby("task").size().items():
+        found[TASKS[str(task)].level] = found.get(TASKS[str(task)].level, 0) + int(count)
+    return found
+
+
+def family(model: str, kind: str, base: str | None) -> str:
+    """Colour group of the headline plot: the base model for biomedical ones."""
+    if kind == "baseline":
+        return "baseline"
+    return base if kind == "biomedical" and base else model
+
+
+def entry_row(model: str, seed: int, rows: pd.DataFrame, results: ResultSet,
+              settings: BootstrapSettings, notes: list[str]) -> dict[str, object]:
+    """One leaderboard row."""
+    info = results.models[model]
+    summary = summarise(rows)[model]
+    row: dict[str, object] = {
+        "model": model, "seed": seed_label(seed), "kind": info.kind,
+        "base_model": info.base_model or "", "family": family(model, info.kind, info.base_model),
+        "runs": ";".join(sorted(rows["run_id"].astype(str).unique())),
+    }
+    draws: dict[str, np.ndarray] = {}
+    for task, group in summary.tasks.items():
+        task_rows = rows[rows["task"] == task]
+        sample = single(task_rows, task)
+        headline = NAN
+        low = high = NAN
+        if sample.clusters:
+            headline = float(point_estimate(sample)[0])
+            draws[task] = resample(sample, settings.resamples, settings.seed, task)[:, 0]
+            low, high = interval(draws[task], settings.confidence)
+        row[f"{task}.headline"], row[f"{task}.headline_lo"], row[f"{task}.headline_hi"] = (
+            headline, low, high)
+        row[f"{task}.samples"] = group.rows
+        row[f"{task}.flagged"] = int(task_rows["flags"].map(bool).sum())
+        for metric, value in group.scores.items():
+            row[f"{task}.{metric}"] = value
+    withheld = withheld_levels(rows)
+    for level in LEVELS:
+        tasks = [t for t in TASKS if TASKS[t].level == level]
+        value = low = high = NAN
+        if level in withheld:
+            notes.append(f"{model} ({seed_label(seed)}): no level {level} score, "
+                         f"{withheld[level]} prompts overflowed the model's context")
+        elif all(t in draws and not math.isnan(float(row[f"{t}.headline"])) for t in tasks):
+            value = float(np.mean([row[f"{t}.headline"] for t in tasks]))
+            low, high = interval(np.mean([draws[t] for t in tasks], axis=0), settings.confidence)
+        row[f"level{level}"], row[f"level{level}_lo"], row[f"level{level}_hi"] = value, low, high
+    row["samples"] = len(rows)
+    row["flagged"] = int(rows["flags"].map(bool).sum())
+    return row
+
+
+def build_leaderboard(results: ResultSet, settings: BootstrapSettings) -> Board:
+    """Rows ordered by Level 1 + Level 2 score (missing levels last), then model name."""
+    notes: list[str] = []
+    records = [entry_row(str(model), int(seed), rows, results, settings, notes)
+               for (model, seed), rows in results.rows.groupby(["model", "seed"], sort=True)]
+    tasks = [t for t in TASKS if t in set(results.rows["task"])]
+    table = pd.DataFrame(records)
+    first = ["model", "seed", "kind", "base_model", "family", "runs"]
+    levels = [f"level{lv}{s}" for lv in LEVELS for s in ("", "_lo", "_hi")]
+    per_task = [c for t in tasks for c in table.columns if c.startswith(f"{t}.")]
+    table = table[[*first, *levels, *per_task, "samples", "flagged"]]
+    rank = table["level1"].fillna(-1.0) + table["level2"].fillna(-1.0)
+    table = table.assign(_rank=rank).sort_values(["_rank", "model"], ascending=[False, True])
+    return Board(table.drop(columns="_rank").reset_index(drop=True), tasks, notes)

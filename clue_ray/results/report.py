@@ -1,0 +1,119 @@
+"""The report: leaderboard.csv, deltas.csv, failures.csv, PNG figures and report.html.
+
+Everything comes from the result shards (scores and flags, never texts) and the run
+manifests; example outputs are added only on request and only from public tasks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from clue_ray.fileio import write_atomic
+from clue_ray.results.deltas import Comparison, build_deltas
+from clue_ray.results.examples import read_examples
+from clue_ray.results.figures import deltas_figure, headline_figure, task_bars_figure
+from clue_ray.results.flag_counts import flag_counts
+from clue_ray.results.html_report import ReportContent, write_html
+from clue_ray.results.leaderboard import Board, build_leaderboard
+from clue_ray.results.load import ModelInfo, ResultSet, load_results
+from clue_ray.results.settings import BootstrapSettings
+from clue_ray.results.text_table import format_table, number
+from clue_ray.tasks.registry import TASKS
+
+
+@dataclass
+class ReportFiles:
+    """What the report wrote."""
+
+    leaderboard: Path
+    deltas: Path
+    failures: Path
+    figures: list[Path]
+    html: Path
+
+
+def run_notes(results: ResultSet) -> list[str]:
+    """Facts about the runs a reader must know (scores not comparable with the reference)."""
+    notes = []
+    for manifest in results.manifests:
+        config = manifest.get("config", {})
+        if config.get("longhealth", {}).get("fit_to_context"):
+            notes.append(f"run {manifest.get('run_id')}: longhealth.fit_to_context=true, its "
+                         "LongHealth scores are not comparable with the reference")
+        if config.get("limit") is not None:
+            notes.append(f"run {manifest.get('run_id')}: limit={config['limit']} samples per "
+                         "task, not the full benchmark")
+    return notes
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """A CSV written atomically."""
+    write_atomic(path, frame.to_csv(index=False))
+    return path
+
+
+def console_table(board: Board) -> str:
+    """Headline scores per model and pass (aggregates only)."""
+    rows = []
+    for _, row in board.table.iterrows():
+        cells = [str(row["model"]), str(row["seed"]), str(row["kind"])]
+        cells += [number(row.get(f"{t}.headline")) for t in board.tasks]
+        cells += [f"{number(row[f'level{lv}'])} [{number(row[f'level{lv}_lo'])}, "
+                  f"{number(row[f'level{lv}_hi'])}]" for lv in (1, 2)]
+        cells.append(str(row["flagged"]))
+        rows.append(cells)
+    return format_table(["model", "seed", "kind", *board.tasks, "level1 [95% CI]",
+                         "level2 [95% CI]", "flagged"], rows)
+
+
+def figures(board: Board, comparison: Comparison, out: Path) -> dict[str, Path]:
+    """Caption -> PNG of every figure there is data for."""
+    headline = {t: TASKS[t].headline_metric for t in board.tasks}
+    made = {
+        "Level 1 vs Level 2 score (colour: base model, marker: kind)":
+            headline_figure(board.table, out / "headline.png"),
+        "Headline score per task with 95% bootstrap intervals":
+            task_bars_figure(board.table, board.tasks, headline, out / "tasks.png"),
+        "Biomedical model minus its base model, with 95% paired bootstrap intervals":
+            deltas_figure(comparison.table, out / "deltas.png"),
+    }
+    return {caption: path for caption, path in made.items() if path is not None}
+
+
+def write_report(results_dir: Path, out: Path, settings: BootstrapSettings, examples: int,
+                 registry: Callable[[str], ModelInfo | None]) -> ReportFiles:
+    """Build every table and figure, write them under `out`, print the headline table."""
+    started = time.perf_counter()
+    results = load_results(results_dir, registry)
+    print(f"report: {len(results.rows)} rows, {results.rows['model'].nunique()} models, "
+          f"{len(results.manifests)} run manifests under {results_dir}")
+    board = build_leaderboard(results, settings)
+    comparison = build_deltas(results, settings)
+    failures = flag_counts(results.rows)
+    out.mkdir(parents=True, exist_ok=True)
+    plots = figures(board, comparison, out)
+    notes = results.notes + run_notes(results) + board.notes + comparison.notes
+    content = ReportContent(
+        title="CLUE evaluation report", generated_at=time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        tasks=board.tasks, headline={t: TASKS[t].headline_metric for t in board.tasks},
+        leaderboard=board.table, deltas=comparison.table, worse_summary=comparison.summary,
+        flags=failures, figures=plots, manifests=results.manifests, notes=notes,
+        examples=read_examples(results_dir, examples) if examples > 0 else None,
+    )
+    files = ReportFiles(
+        leaderboard=write_csv(board.table, out / "leaderboard.csv"),
+        deltas=write_csv(comparison.table, out / "deltas.csv"),
+        failures=write_csv(failures, out / "failures.csv"),
+        figures=list(plots.values()), html=write_html(content, out / "report.html"),
+    )
+    print(console_table(board))
+    for line in [*comparison.summary, *notes]:
+        print(line)
+    print(f"wrote {out}: leaderboard.csv, deltas.csv, failures.csv, {len(plots)} figures, "
+          f"report.html ({time.perf_counter() - started:.1f} s)")
+    return files

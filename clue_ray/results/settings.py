@@ -1,0 +1,14 @@
+"""Typed report settings. Values come from conf/report.yaml (no defaults live here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class BootstrapSettings:
+    """Percentile bootstrap: number of resamples, interval coverage, random seed."""
+
+    resamples: int
+    confidence: float
+    seed: int
