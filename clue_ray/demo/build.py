@@ -13,6 +13,7 @@ from clue_ray.demo.corpus import tokenizer_training_text
 from clue_ray.demo.datasets import DatasetSizes, dataset_paths, write_datasets
 from clue_ray.demo.models import build_causal_lm, derive_model
 from clue_ray.demo.tokenizer import build_tokenizer
+from clue_ray.demo.training import teach_answer_formats
 from clue_ray.demo.umls_kb import build_kb, build_spacy_model
 from clue_ray.demo.vocabulary import CONCEPTS
 from clue_ray.models import ModelSettings
@@ -40,7 +41,11 @@ def ensure_models(models: Sequence[ModelSettings]) -> None:
         _say(f"building {model.name} (tokenizer trained on fixture text) -> {target}")
         with tempfile.TemporaryDirectory() as tmp:
             build_tokenizer(Path(tmp) / "tokenizer")
-            build_causal_lm(target, Path(tmp) / "tokenizer", seed=0)
+            build_causal_lm(Path(tmp) / "model", Path(tmp) / "tokenizer", seed=0)
+            teach_answer_formats(Path(tmp) / "model")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(target, ignore_errors=True)  # a partial folder has no config.json
+            shutil.move(Path(tmp) / "model", target)  # in place only once trained
 
 
 def ensure_bert(path: Path) -> None:

@@ -64,16 +64,20 @@ def read_scores(results: Path) -> tuple[pd.DataFrame, list[str]]:
 def newest_runs_only(frame: pd.DataFrame, newest: dict[str, float]
                      ) -> tuple[pd.DataFrame, list[str]]:
     """Keep, for each model/task, the rows of the run written last (counting a sample twice
-    would be wrong); say which runs were set aside."""
-    notes, keep = [], pd.Series(True, index=frame.index)
+    would be wrong); say which runs were set aside, once per (used run, older runs)."""
+    keep = pd.Series(True, index=frame.index)
+    set_aside: dict[tuple[str, str], list[str]] = {}
     for (model, task), runs in frame.groupby(["model", "task"])["run_id"].unique().items():
         if len(runs) < 2:
             continue
-        chosen = max(runs, key=lambda r: newest[str(r)])
+        chosen = str(max(runs, key=lambda r: newest[str(r)]))
         keep &= ~((frame.model == model) & (frame.task == task) & (frame.run_id != chosen))
         older = ", ".join(sorted(str(r) for r in runs if r != chosen))
-        notes.append(f"{model} / {task}: results of run {chosen} used; older run(s) {older} "
-                     "set aside (point results= at one run folder to choose)")
+        set_aside.setdefault((chosen, older), []).append(f"{model}/{task}")
+    notes = [f"run {chosen} used for {len(groups)} model/task group(s) also found in older "
+             f"run(s) {older}, which were set aside ({', '.join(groups[:3])}"
+             f"{', ...' if len(groups) > 3 else ''}); point results= at one run folder to choose"
+             for (chosen, older), groups in set_aside.items()]
     return frame[keep].reset_index(drop=True), notes
 
 

@@ -159,5 +159,20 @@ def test_a_group_in_two_runs_is_taken_from_the_newest(tmp_path):
     results = load_results(tmp_path, no_registry)
     assert set(results.rows.run_id) == {"run-b"} and len(results.rows) == 4
     assert [m["run_id"] for m in results.manifests] == ["run-b"]
-    assert results.notes == ["bio / mednli: results of run run-b used; older run(s) run-a set "
-                             "aside (point results= at one run folder to choose)"]
+    assert results.notes == ["run run-b used for 1 model/task group(s) also found in older "
+                             "run(s) run-a, which were set aside (bio/mednli); point results= "
+                             "at one run folder to choose"]
+
+
+def test_sampled_passes_get_a_row_each_and_are_paired_by_seed(tmp_path):
+    run = tmp_path / "r" / "run-1"
+    write_manifest(run, MODELS)
+    for seed, bio in ((1, [1, 1, 0, 0]), (2, [1, 0, 0, 0])):
+        write_group(run, "bio", "mednli", IDS, {"accuracy": bio}, seed=seed)
+        write_group(run, "base", "mednli", IDS, {"accuracy": [1, 0, 0, 0]}, seed=seed)
+    results = load_results(tmp_path / "r", no_registry)
+    board = build_leaderboard(results, SETTINGS).table
+    assert sorted(zip(board.model, board.seed, board["mednli.headline"], strict=True)) == [
+        ("base", "1", 25.0), ("base", "2", 25.0), ("bio", "1", 50.0), ("bio", "2", 25.0)]
+    deltas = build_deltas(results, SETTINGS).table
+    assert dict(zip(deltas.seed, deltas.delta, strict=True)) == {"1": 25.0, "2": 0.0}
