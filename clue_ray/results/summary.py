@@ -22,6 +22,7 @@ class GroupSummary:
     rows: int
     flags: dict[str, int]
     scores: dict[str, float]
+    flagged_rows: int = 0
 
 
 @dataclass
@@ -52,12 +53,16 @@ def summarise(frame: pd.DataFrame) -> dict[str, ModelSummary]:
         ]
         subtasks = [s if isinstance(s, str) else None for s in group["subtask"]]
         flags: dict[str, int] = {}
+        flagged = 0
         for row_flags in group["flags"]:
-            for flag in row_flags if row_flags is not None else []:
+            present = list(row_flags) if row_flags is not None else []
+            flagged += bool(present)
+            for flag in present:
                 flags[flag] = flags.get(flag, 0) + 1
         summary = result.setdefault(str(model), ModelSummary())
         summary.tasks[str(task)] = GroupSummary(
-            rows=len(group), flags=flags, scores=aggregate_task(str(task), per_sample, subtasks)
+            rows=len(group), flags=flags, scores=aggregate_task(str(task), per_sample, subtasks),
+            flagged_rows=flagged,
         )
     headline = {name: info.headline_metric for name, info in TASKS.items()}
     levels = {name: info.level for name, info in TASKS.items()}
@@ -69,7 +74,8 @@ def summarise(frame: pd.DataFrame) -> dict[str, ModelSummary]:
 
 
 def headline_table(summaries: dict[str, ModelSummary], tasks: Sequence[str]) -> str:
-    """A text table: one row per model, each task's headline score, level scores, flags."""
+    """A text table: one row per model, each task's headline score, level scores, and the
+    number of rows with at least one flag."""
     rows = []
     for model, summary in summaries.items():
         cells = [model]
@@ -77,6 +83,6 @@ def headline_table(summaries: dict[str, ModelSummary], tasks: Sequence[str]) -> 
             group = summary.tasks.get(task)
             cells.append(number(group.scores.get(TASKS[task].headline_metric) if group else None))
         cells.extend(number(summary.levels.get(level)) for level in ("level1", "level2"))
-        cells.append(str(sum(sum(g.flags.values()) for g in summary.tasks.values())))
+        cells.append(str(sum(g.flagged_rows for g in summary.tasks.values())))
         rows.append(cells)
     return format_table(["model", *tasks, "level1", "level2", "flagged"], rows)
