@@ -10,7 +10,7 @@ import pandas as pd
 
 from clue_ray.metrics.aggregate import LEVELS
 from clue_ray.results.bootstrap import interval, p_value, point_estimate, resample
-from clue_ray.results.leaderboard import withheld_levels
+from clue_ray.results.leaderboard import level_tasks, withheld_levels
 from clue_ray.results.load import ResultSet, seed_label
 from clue_ray.results.samples import paired
 from clue_ray.results.settings import BootstrapSettings
@@ -77,7 +77,7 @@ def compare(model_rows: pd.DataFrame, base_rows: pd.DataFrame, head: dict[str, o
                                   found.samples, settings.confidence))
     withheld = set(withheld_levels(model_rows)) | set(withheld_levels(base_rows))
     for level in LEVELS:
-        tasks = [t for t in TASKS if TASKS[t].level == level]
+        tasks = level_tasks(level)
         if level in withheld or not all(t in deltas for t in tasks):
             continue
         parts = [deltas[t] for t in tasks]
@@ -117,10 +117,9 @@ def worse_counts(table: pd.DataFrame, confidence: float) -> list[str]:
     tasks = table[table["scope"] == "task"]
     if tasks.empty:
         return ["No biomedical model has results beside its base model: no comparison."]
-    pairs = tasks.groupby(["model", "seed"])
+    pairs = tasks.assign(below=tasks["ci_hi"] < 0).groupby(["model", "seed"])
     worse = int(pairs["worse"].any().sum())
-    significant = int(pairs.apply(lambda g: bool((g["ci_hi"] < 0).any()),
-                                  include_groups=False).sum())
+    significant = int(pairs["below"].any().sum())
     total = pairs.ngroups
     share = f"{round(100 * confidence)}%"
     return [

@@ -63,9 +63,8 @@ def _family_colours(families: Iterable[str]) -> dict[str, Any]:
 
 
 def _families(frame: pd.DataFrame) -> list[str]:
-    """The colour group of each row ("model" when the column is missing)."""
-    column = "family" if "family" in frame.columns else "model"
-    return [str(f) for f in frame[column]]
+    """The colour group of each row."""
+    return [str(f) for f in frame["family"]]
 
 
 def _save(fig: Figure, path: Path) -> Path:
@@ -102,7 +101,7 @@ def headline_figure(leaderboard: pd.DataFrame, path: Path) -> Path | None:
     if rows.empty:
         return None
     colours = _family_colours(_families(rows))
-    kinds = [str(k) for k in rows.get("kind", pd.Series(["general"] * len(rows)))]
+    kinds = [str(k) for k in rows["kind"]]
     fig = Figure(figsize=(9, max(6.0, 0.25 * (len(colours) + len(set(kinds))) + 1)))
     ax = fig.add_subplot()
     for (_, row), family, kind in zip(rows.iterrows(), _families(rows), kinds, strict=True):

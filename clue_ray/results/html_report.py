@@ -203,13 +203,12 @@ def _figures(content: ReportContent) -> str:
 def _flags(flags: pd.DataFrame | None) -> str:
     """Flag counts per model, seed and task, one column per flag."""
     keys = ["model", "seed", "task"]
-    if flags is None or flags.empty or not {*keys, "flag", "count"} <= set(flags.columns):
+    if flags is None or flags.empty:
         return "<p>No flagged rows.</p>"
     pivot = flags.pivot_table(index=keys, columns="flag", values="count", aggfunc="sum",
                               fill_value=0)
     names = [str(c) for c in pivot.columns]
-    totals = (flags.groupby(keys)["rows"].max() if "rows" in flags.columns
-              else pd.Series(dtype=float))
+    totals = flags.groupby(keys)["rows"].max()
     rows = []
     for key, counts in pivot.iterrows():
         rows.append([*map(_fmt, key), _fmt(totals.get(key)), *(_fmt(int(v)) for v in counts)])

@@ -29,9 +29,9 @@ class Board:
     notes: list[str] = field(default_factory=list)
 
 
-def level_tasks(level: int, tasks: list[str]) -> list[str]:
+def level_tasks(level: int) -> list[str]:
     """The tasks of a level, in registry order."""
-    return [t for t in TASKS if TASKS[t].level == level and t in tasks]
+    return [t for t in TASKS if TASKS[t].level == level]
 
 
 def withheld_levels(rows: pd.DataFrame) -> dict[int, int]:
@@ -74,12 +74,12 @@ def entry_row(model: str, seed: int, rows: pd.DataFrame, results: ResultSet,
         row[f"{task}.headline"], row[f"{task}.headline_lo"], row[f"{task}.headline_hi"] = (
             headline, low, high)
         row[f"{task}.samples"] = group.rows
-        row[f"{task}.flagged"] = int(task_rows["flags"].map(bool).sum())
+        row[f"{task}.flagged"] = group.flagged_rows
         for metric, value in group.scores.items():
             row[f"{task}.{metric}"] = value
     withheld = withheld_levels(rows)
     for level in LEVELS:
-        tasks = [t for t in TASKS if TASKS[t].level == level]
+        tasks = level_tasks(level)
         value = low = high = NAN
         if level in withheld:
             notes.append(f"{model} ({seed_label(seed)}): no level {level} score, "
@@ -89,7 +89,7 @@ def entry_row(model: str, seed: int, rows: pd.DataFrame, results: ResultSet,
             low, high = interval(np.mean([draws[t] for t in tasks], axis=0), settings.confidence)
         row[f"level{level}"], row[f"level{level}_lo"], row[f"level{level}_hi"] = value, low, high
     row["samples"] = len(rows)
-    row["flagged"] = int(rows["flags"].map(bool).sum())
+    row["flagged"] = sum(g.flagged_rows for g in summary.tasks.values())
     return row
 
 

@@ -10,10 +10,9 @@ import pandas as pd
 
 from clue_ray.pipeline.columns import METRIC_PREFIX
 from clue_ray.pipeline.manifest import MANIFEST
+from clue_ray.pipeline.plan import UNSEEDED
 from clue_ray.pipeline.shards import group_dir, write_shard
 from clue_ray.pipeline.sink import shard_table
-
-UNSEEDED = -1
 
 
 def write_group(run_dir: Path, model: str, task: str, sample_ids: Sequence[str],
