@@ -2,7 +2,8 @@
 
 Reads: `sample_id, task, prompt, prompt_tokens, max_tokens, seed, context_overflow` (and
 `messages`, for the rule-based baseline).
-Adds: `prediction, output_tokens, finish_reason, engine_error, latency_s`.
+Adds: `prediction, output_tokens, finish_reason, engine_error, latency_s, engine_prompt_tokens`
+(the prompt tokens the engine reports it received; None where it does not say).
 A row that fails carries its error in `engine_error` (prediction None) and the batch goes on;
 a row flagged `context_overflow` is not sent to the model: its prediction is "".
 """
@@ -14,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-ENGINE_COLUMNS = ("prediction", "output_tokens", "finish_reason", "engine_error", "latency_s")
 FINISH_OVERFLOW = "context_overflow"
 
 
@@ -41,6 +41,7 @@ class Generation:
     finish_reason: str
     engine_error: str | None
     latency_s: float
+    engine_prompt_tokens: int | None = None
 
     @classmethod
     def failed(cls, error: str, latency_s: float = 0.0) -> Generation:

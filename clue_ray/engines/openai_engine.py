@@ -75,6 +75,7 @@ class OpenAIEngine:
                     finish_reason=str(choice.get("finish_reason") or "stop"),
                     engine_error=None,
                     latency_s=time.perf_counter() - started,
+                    engine_prompt_tokens=usage.get("prompt_tokens"),
                 )
             except urllib.error.HTTPError as err:
                 error = f"HTTP {err.code}: {err.read()[:200].decode(errors='replace')}"

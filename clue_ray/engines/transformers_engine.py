@@ -15,6 +15,7 @@ from typing import Any
 
 from clue_ray.engines.base import Generation, PromptRow, row_seed
 from clue_ray.engines.settings import TransformersSettings
+from clue_ray.engines.stop_tokens import model_stop_ids
 from clue_ray.models import ModelSettings
 
 
@@ -51,6 +52,7 @@ class TransformersEngine:
             model.source, revision=model.revision, dtype=getattr(torch, settings.dtype)
         )
         self.model.eval()
+        self.stop_ids = model_stop_ids(model, self.tokenizer)
         self.sampling = sampling_defaults(self.model.generation_config.to_diff_dict())
 
     def generate(self, rows: Sequence[PromptRow]) -> list[Generation]:
@@ -74,23 +76,25 @@ class TransformersEngine:
     def _run(self, rows: list[PromptRow], max_tokens: int) -> list[Generation]:
         started = time.perf_counter()
         try:
-            texts, counts, finished = self._generate([r.prompt for r in rows], max_tokens, rows)
+            texts, counts, finished, sizes = self._generate([r.prompt for r in rows], max_tokens,
+                                                            rows)
         except Exception as err:  # a failed call is data for these rows, not a crash
             message = f"{type(err).__name__}: {err}"[:500]
             return [Generation.failed(message, time.perf_counter() - started) for _ in rows]
         latency = (time.perf_counter() - started) / len(rows)
         return [
-            Generation(text, count, "stop" if done else "length", None, latency)
-            for text, count, done in zip(texts, counts, finished, strict=True)
+            Generation(text, count, "stop" if done else "length", None, latency,
+                       engine_prompt_tokens=received)
+            for text, count, done, received in zip(texts, counts, finished, sizes, strict=True)
         ]
 
     def _generate(
         self, prompts: list[str], max_tokens: int, rows: list[PromptRow]
-    ) -> tuple[list[str], list[int], list[bool]]:
+    ) -> tuple[list[str], list[int], list[bool], list[int]]:
         encoded = self.tokenizer(
             prompts, return_tensors="pt", padding=True, add_special_tokens=False
         )
-        kwargs: dict[str, Any] = {"max_new_tokens": max_tokens}
+        kwargs: dict[str, Any] = {"max_new_tokens": max_tokens, "eos_token_id": list(self.stop_ids)}
         if self.greedy:
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         else:
@@ -101,12 +105,12 @@ class TransformersEngine:
                 **encoded, pad_token_id=self.tokenizer.pad_token_id, **kwargs
             )
         new_tokens = output[:, encoded["input_ids"].shape[1] :]
-        eos = self.tokenizer.eos_token_id
         texts, counts, finished = [], [], []
         for sequence in new_tokens.tolist():
-            done = eos in sequence
-            kept = sequence[: sequence.index(eos)] if done else sequence
+            end = next((i for i, token in enumerate(sequence) if token in self.stop_ids), None)
+            kept = sequence if end is None else sequence[:end]
             texts.append(self.tokenizer.decode(kept, skip_special_tokens=True))
-            counts.append(len(kept) + (1 if done else 0))
-            finished.append(done)
-        return texts, counts, finished
+            counts.append(len(kept) + (0 if end is None else 1))
+            finished.append(end is not None)
+        sizes = encoded["attention_mask"].sum(dim=1).tolist()
+        return texts, counts, finished, sizes
