@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 KINDS = ("general", "biomedical", "baseline")
+ENGINE_DEVICES = ("cpu", "gpu")
 
 
 @dataclass
@@ -37,12 +38,21 @@ class ModelSettings:
 
 @dataclass
 class ClusterSettings:
-    """Where the sweep runs (conf/cluster/)."""
+    """Where the sweep runs (conf/cluster/).
+
+    engine_device: what a vLLM worker runs on: "gpu" (one GPU and `cpus_per_engine` CPUs per
+    tensor-parallel worker) or "cpu" (`cpus_per_engine` CPUs per worker, KV cache of
+    `kv_cache_gib` GiB of RAM per replica). stream_cpus: CPUs reserved by each light step of
+    the stream (row mapping around the engine).
+    """
 
     address: str | None
     num_cpus: int | None
     gpus_per_node: int
     accelerator_type: str | None
+    engine_device: str
+    kv_cache_gib: float | None
     engine_replicas: list[int]
     cpus_per_engine: float
+    stream_cpus: float
     scoring_actors: int

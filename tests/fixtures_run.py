@@ -45,24 +45,35 @@ def conf_with_test_models(tmp_path_factory, tiny_lm_dir) -> Path:
     return conf
 
 
-@pytest.fixture
-def run_command(conf_with_test_models, synthetic_data_dir, scoring_settings, tmp_path,
-                monkeypatch, ray_env) -> Callable[..., RunCommand]:
-    """`run_command(*overrides)`: the demo experiment on the test models and synthetic data."""
-    monkeypatch.setenv("CLUE_RAY_CONF", str(conf_with_test_models))
+@pytest.fixture(scope="session")
+def sweep_overrides(synthetic_data_dir, scoring_settings) -> Callable[[Path], list[str]]:
+    """`sweep_overrides(output_dir)`: the demo experiment on the test models, the synthetic
+    data and the test scorers (CLUE_RAY_CONF must point at conf_with_test_models)."""
 
-    def make(*overrides: str) -> RunCommand:
+    def make(output_dir: Path) -> list[str]:
         bert = scoring_settings.bertscore
         spacy = scoring_settings.scispacy
-        base = [
+        return [
             "experiment=demo", "models=[test-general,test-biomedical]",
-            f"data_dir={synthetic_data_dir}", f"output_dir={tmp_path / 'results'}",
+            f"data_dir={synthetic_data_dir}", f"output_dir={output_dir}",
             f"scoring.bertscore.model={bert.model}",
             f"scoring.scispacy.spacy_model={spacy.spacy_model}",
             f"scoring.scispacy.kb_dir={spacy.kb_dir}",
             f"scoring.scispacy.linker_name={spacy.linker_name}",
             "cluster.num_cpus=2", "progress_interval_s=1",
         ]
+
+    return make
+
+
+@pytest.fixture
+def run_command(conf_with_test_models, sweep_overrides, tmp_path, monkeypatch,
+                ray_env) -> Callable[..., RunCommand]:
+    """`run_command(*overrides)`: the demo experiment on the test models and synthetic data."""
+    monkeypatch.setenv("CLUE_RAY_CONF", str(conf_with_test_models))
+
+    def make(*overrides: str) -> RunCommand:
+        base = sweep_overrides(tmp_path / "results")
         return compose("run", [*base, *overrides], RunCommand)
 
     return make

@@ -16,15 +16,22 @@ class TransformersSettings:
 
 @dataclass
 class VllmSettings:
-    """vLLM through ray.data.llm (GPU only)."""
+    """vLLM through ray.data.llm, on GPUs or CPUs (cluster.engine_device).
+
+    dtype: None = the dtype the model's config declares (vLLM on CPU would otherwise downcast
+    float32 to bfloat16). enforce_eager: None = eager on CPU workers, CUDA graphs on GPUs.
+    """
 
     batch_size: int
+    dtype: str | None
+    enforce_eager: bool | None
     gpu_memory_utilization: float
     enable_prefix_caching: bool
     enable_chunked_prefill: bool
     max_num_batched_tokens: int
     max_concurrent_batches: int
     should_continue_on_error: bool
+    log_level: str
 
 
 @dataclass

@@ -6,17 +6,19 @@ from collections.abc import Iterable
 
 TASK_COLUMNS = (
     "run_id", "model", "task", "subtask", "sample_id", "seed", "messages", "reference",
-    "max_tokens", "prompt", "prompt_tokens", "system_folded", "context_overflow",
-    "prompt_sha256",
+    "max_tokens", "prompt", "prompt_token_ids", "prompt_tokens", "system_folded",
+    "context_overflow", "prompt_sha256",
 )
 ENGINE_COLUMNS = (
     "prediction", "output_tokens", "finish_reason", "engine_error", "latency_s",
-    "engine_actor", "engine_started_at", "engine_finished_at",
+    "engine_prompt_tokens", "engine_actor", "engine_started_at", "engine_finished_at",
 )
 SCORING_COLUMNS = ("flags",)
 METRIC_PREFIX = "metric_"
-# Written to the shards (prompt texts and messages are not: they are rebuilt from the data).
-STORED_COLUMNS = tuple(c for c in TASK_COLUMNS if c not in ("messages", "prompt")) + (
+# Written to the shards (prompts, their token ids and messages are not: they are rebuilt
+# from the data).
+PROMPT_COLUMNS = ("messages", "prompt", "prompt_token_ids")
+STORED_COLUMNS = tuple(c for c in TASK_COLUMNS if c not in PROMPT_COLUMNS) + (
     ENGINE_COLUMNS + SCORING_COLUMNS
 )
 

@@ -13,7 +13,7 @@ import pandas as pd
 from clue_ray.engines.base import Engine, PromptRow
 from clue_ray.engines.settings import EngineSettings
 from clue_ray.models import ModelSettings
-from clue_ray.pipeline.columns import require_columns
+from clue_ray.pipeline.columns import PROMPT_COLUMNS, require_columns
 
 NEEDS = ("sample_id", "task", "prompt", "prompt_tokens", "max_tokens", "seed",
          "context_overflow", "messages")
@@ -54,12 +54,13 @@ class EngineStage:
         started = time.time()
         generations = self.engine.generate(rows)
         finished = time.time()
-        out = batch.copy()
+        out = batch.drop(columns=list(PROMPT_COLUMNS))  # not needed after the engine
         out["prediction"] = [g.prediction for g in generations]
         out["output_tokens"] = [g.output_tokens for g in generations]
         out["finish_reason"] = [g.finish_reason for g in generations]
         out["engine_error"] = [g.engine_error for g in generations]
         out["latency_s"] = [g.latency_s for g in generations]
+        out["engine_prompt_tokens"] = [g.engine_prompt_tokens for g in generations]
         out["engine_actor"] = self.actor
         out["engine_started_at"] = started
         out["engine_finished_at"] = finished

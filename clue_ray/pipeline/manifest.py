@@ -68,13 +68,24 @@ def write_manifest(run_dir: Path, plan: Any, attempt: dict[str, Any],
     return path
 
 
+def busy_time(spans: list[tuple[float, float]]) -> float:
+    """Length of the union of intervals (requests in flight together count once)."""
+    total, reach = 0.0, float("-inf")
+    for start, end in sorted(spans):
+        if end > reach:
+            total += end - max(start, reach)
+            reach = end
+    return total
+
+
 def utilisation(intervals: dict[str, list[tuple[float, float]]]) -> float | None:
-    """Mean over engine actors of busy time / (last batch end - first batch start)."""
+    """Mean over engine actors (a vLLM replica pool counts as one) of busy time / (last
+    batch end - first batch start): load time and waiting before the first batch are not in
+    it."""
     shares = []
     for spans in intervals.values():
         start = min(s for s, _ in spans)
         end = max(e for _, e in spans)
-        busy = sum(e - s for s, e in spans)
         if end > start:
-            shares.append(min(busy / (end - start), 1.0))
+            shares.append(busy_time(spans) / (end - start))
     return sum(shares) / len(shares) if shares else None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from clue_ray.config import RunCommand, available, chat_template_text, load_model
 from clue_ray.errors import ConfigError, DatasetError
-from clue_ray.models import ModelSettings
+from clue_ray.models import ENGINE_DEVICES, ModelSettings
 from clue_ray.tasks.registry import TASKS, Reference, build_references, task_info
 from clue_ray.tasks.spec import raw_prompts
 
@@ -97,12 +97,19 @@ def _check_engine(cmd: RunCommand) -> None:
 
 
 def _check_parallelism(cmd: RunCommand, model: ModelSettings) -> None:
+    cluster = cmd.cluster
+    if cluster.engine_device not in ENGINE_DEVICES:
+        raise ConfigError(f"cluster.engine_device must be one of {', '.join(ENGINE_DEVICES)}, "
+                          f"not '{cluster.engine_device}'")
     if cmd.engine.kind != "vllm" or model.kind == "baseline":
         return
-    if model.tensor_parallel_size > cmd.cluster.gpus_per_node:
+    if cluster.engine_device == "cpu" and not (cluster.kv_cache_gib or 0) > 0:
+        raise ConfigError("vLLM on CPUs (cluster.engine_device=cpu) needs a KV cache size: "
+                          "set cluster.kv_cache_gib=N (GiB of RAM per replica)")
+    if cluster.engine_device == "gpu" and model.tensor_parallel_size > cluster.gpus_per_node:
         raise ConfigError(
             f"model '{model.name}' needs tensor_parallel_size={model.tensor_parallel_size} GPUs "
-            f"on one node, but the cluster has gpus_per_node={cmd.cluster.gpus_per_node}"
+            f"on one node, but the cluster has gpus_per_node={cluster.gpus_per_node}"
         )
 
 
@@ -132,15 +139,16 @@ def file_sha256(path: Path) -> str:
 def derive_run_id(
     cmd: RunCommand, models: tuple[ModelSettings, ...], checksums: dict[str, str]
 ) -> str:
-    """`<experiment>-<digest>`: the digest covers prompts, data, models, decoding, engine,
-    LongHealth and scoring settings; not output paths, batch sizes or the cluster."""
+    """`<experiment>-<digest>`: the digest covers prompts, data, models, decoding, engine (and
+    its dtype), LongHealth and scoring settings; not output paths, batch sizes or the
+    cluster."""
     engine = cmd.engine
     payload = {
         "prompts": raw_prompts(),
         "data": checksums,
         "models": [asdict(m) | {"chat_template": chat_template_text(m.chat_template)}
                    for m in models],
-        "engine": [engine.kind, engine.decoding],
+        "engine": [engine.kind, engine.decoding, _engine_dtype(cmd)],
         "seeds": list(cmd.seeds),
         "limit": cmd.limit,
         "longhealth": asdict(cmd.longhealth),
@@ -148,6 +156,11 @@ def derive_run_id(
     }
     text = json.dumps(payload, sort_keys=True, default=str)
     return f"{cmd.experiment_name}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+
+
+def _engine_dtype(cmd: RunCommand) -> str | None:
+    """The dtype setting of the selected engine (it changes the numbers), if it has one."""
+    return getattr(getattr(cmd.engine, cmd.engine.kind), "dtype", None)
 
 
 def _scoring_fingerprint(cmd: RunCommand) -> dict[str, object]:

@@ -94,7 +94,8 @@ def build_rows(
         base = _base_row(run_id, model, sample)
         if renderer is not None and model.kind != "baseline":
             rendered = renderer.render(sample.messages)
-            base.update(prompt=rendered.text, prompt_tokens=rendered.prompt_tokens,
+            base.update(prompt=rendered.text, prompt_token_ids=list(rendered.token_ids),
+                        prompt_tokens=rendered.prompt_tokens,
                         system_folded=rendered.system_folded,
                         context_overflow=rendered.prompt_tokens >= max_context)
         base["prompt_sha256"] = hashlib.sha256(base["prompt"].encode()).hexdigest()
@@ -113,6 +114,7 @@ def _base_row(run_id: str, model: ModelSettings, sample: Sample) -> dict[str, An
         "reference": sample.reference,
         "max_tokens": sample.max_tokens,
         "prompt": "",
+        "prompt_token_ids": [],
         "prompt_tokens": 0,
         "system_folded": False,
         "context_overflow": False,

@@ -7,15 +7,15 @@ import os
 from clue_ray.models import ClusterSettings
 
 
-def ensure_ray(cluster: ClusterSettings) -> None:
+def ensure_ray(cluster: ClusterSettings) -> bool:
     """Join the configured cluster (or the one `ray job submit` runs us in), else start a
-    local Ray with the configured CPUs. Ray's own progress bars are off: the sweep prints its
-    own progress."""
+    local Ray with the configured CPUs; True when this Ray is local (its resources are all it
+    will ever have). Ray's own progress bars are off: the sweep prints its own progress."""
     import ray
     from ray.data import DataContext
 
+    address = cluster.address or os.environ.get("RAY_ADDRESS")
     if not ray.is_initialized():
-        address = cluster.address or os.environ.get("RAY_ADDRESS")
         if address:
             ray.init(address=address, log_to_driver=True)
         else:
@@ -23,3 +23,4 @@ def ensure_ray(cluster: ClusterSettings) -> None:
     context = DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False
+    return not address

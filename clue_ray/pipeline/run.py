@@ -15,6 +15,7 @@ import pandas as pd
 from clue_ray.config import RunCommand
 from clue_ray.metrics.scoring import TaskScorer
 from clue_ray.models import ModelSettings
+from clue_ray.pipeline.capacity import check_capacity
 from clue_ray.pipeline.manifest import utilisation, write_manifest
 from clue_ray.pipeline.plan import Plan, make_plan
 from clue_ray.pipeline.progress import Progress
@@ -98,8 +99,9 @@ def run_sweep(cmd: RunCommand) -> dict[str, Any]:
     started = _now()
     wall = time.perf_counter()
     work = {model.name: prepare_model(plan, model) for model in plan.models}
-    if any(missing for missing, _ in work.values()):
-        ensure_ray(cmd.cluster)  # a finished run starts no Ray and loads no model
+    pending = [model for model in plan.models if work[model.name][0]]
+    if pending:  # a finished run starts no Ray and loads no model
+        _start_ray(cmd, pending)
     outcomes: dict[str, Any] = {}
     for model in plan.models:
         outcome = run_model(plan, model, *work[model.name])
@@ -116,6 +118,16 @@ def run_sweep(cmd: RunCommand) -> dict[str, Any]:
     print(headline_table(summaries, cmd.tasks))
     return {"run_id": plan.run_id, "run_dir": str(plan.run_dir), "outcomes": outcomes,
             "summaries": summaries}
+
+
+def _start_ray(cmd: RunCommand, models: list[ModelSettings]) -> None:
+    """Start or join Ray; a local Ray that cannot host a model's stream stops the run here,
+    before any model loads."""
+    import psutil
+    import ray
+
+    if ensure_ray(cmd.cluster):
+        check_capacity(cmd, models, ray.cluster_resources(), psutil.virtual_memory().available)
 
 
 def _now() -> str:

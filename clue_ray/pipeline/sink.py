@@ -12,7 +12,8 @@ from clue_ray.pipeline.shards import group_dir, write_shard
 
 TYPES: dict[str, pa.DataType] = {
     "seed": pa.int64(), "max_tokens": pa.int64(), "prompt_tokens": pa.int64(),
-    "output_tokens": pa.int64(), "system_folded": pa.bool_(), "context_overflow": pa.bool_(),
+    "output_tokens": pa.int64(), "engine_prompt_tokens": pa.int64(),
+    "system_folded": pa.bool_(), "context_overflow": pa.bool_(),
     "latency_s": pa.float64(), "engine_started_at": pa.float64(),
     "engine_finished_at": pa.float64(), "flags": pa.list_(pa.string()),
 }

@@ -10,7 +10,7 @@ from typing import Any
 from clue_ray.models import ModelSettings
 from clue_ray.pipeline.engine_stage import EngineStage
 from clue_ray.pipeline.plan import Plan
-from clue_ray.pipeline.prompt_rows import build_rows
+from clue_ray.pipeline.prompt_rows import build_rows, context_length
 from clue_ray.pipeline.scoring_stage import ScoringStage
 
 LONGHEALTH_CHUNK = 200  # LongHealth sample ids per prompt-building task
@@ -48,7 +48,7 @@ def build_dataset(plan: Plan, model: ModelSettings,
     if cmd.engine.kind == "vllm" and model.kind != "baseline":
         from clue_ray.pipeline.vllm_stage import apply_vllm
 
-        dataset = apply_vllm(dataset, model, cmd.engine, cluster)
+        dataset = apply_vllm(dataset, model, cmd.engine, cluster, context_length(model, None))
     else:
         low, high = cluster.engine_replicas
         dataset = dataset.map_batches(

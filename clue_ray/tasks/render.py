@@ -19,11 +19,17 @@ SYSTEM_FOLD_SEPARATOR = "\n\n"
 @dataclass(frozen=True)
 class RenderedPrompt:
     """The exact model input: text (with exactly one BOS where the model uses one), its token
-    count, and whether the system message had to be folded into the first user turn."""
+    ids (the text tokenised without adding special tokens), and whether the system message had
+    to be folded into the first user turn."""
 
     text: str
-    prompt_tokens: int
+    token_ids: tuple[int, ...]
     system_folded: bool
+
+    @property
+    def prompt_tokens(self) -> int:
+        """How many tokens the model receives."""
+        return len(self.token_ids)
 
 
 def load_tokenizer(name_or_path: str | Path) -> Any:
@@ -88,7 +94,7 @@ class ChatRenderer:
             )
         text = self._one_bos(text)
         ids = self.tokenizer.encode(text, add_special_tokens=False)
-        return RenderedPrompt(text=text, prompt_tokens=len(ids), system_folded=folded)
+        return RenderedPrompt(text=text, token_ids=tuple(ids), system_folded=folded)
 
     def template_overhead(self) -> int:
         """Tokens the template itself adds around an empty system + user conversation."""

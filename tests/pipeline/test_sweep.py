@@ -66,6 +66,8 @@ def test_result_changing_settings_give_a_new_run_id(run_command):
                      ).run_id == base
     assert make_plan(run_command("engine=simulated", "longhealth.seed=7")).run_id != base
     assert make_plan(run_command("engine=transformers")).run_id != base
+    vllm = make_plan(run_command("engine=vllm")).run_id
+    assert make_plan(run_command("engine=vllm", "engine.vllm.dtype=bfloat16")).run_id != vllm
     assert make_plan(run_command("engine=simulated", "engine.decoding=engine_defaults",
                                  "seeds=[1,2]")).run_id != base
 
@@ -79,7 +81,7 @@ def test_bad_input_stops_before_anything_loads(run_command, tmp_path):
         make_plan(run_command(f"data_dir={tmp_path}"))
     with pytest.raises(ConfigError, match="tensor_parallel_size=4.*gpus_per_node=2"):
         make_plan(run_command("engine=vllm", "models=[meditron-70b]",
-                              "cluster.gpus_per_node=2"))
+                              "cluster.engine_device=gpu", "cluster.gpus_per_node=2"))
     with pytest.raises(ConfigError, match="needs sampling"):
         make_plan(run_command("seeds=[1]"))
 
@@ -91,7 +93,8 @@ def test_unknown_experiment_lists_the_available_ones(run_command):
 
 @pytest.mark.usefixtures("ray_shutdown")
 def test_transformers_engine_on_a_tiny_model(run_command):
-    result = run_sweep(run_command("models=[test-general]", "tasks=[mednli,medisumcode]",
+    result = run_sweep(run_command("engine=transformers", "models=[test-general]",
+                                   "tasks=[mednli,medisumcode]",
                                    "limit=4", "engine.transformers.batch_size=2"))
     rows = load_rows(result["run_dir"])
     assert rows.groupby("task").size().to_dict() == {"mednli": 4, "medisumcode": 4}

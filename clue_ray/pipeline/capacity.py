@@ -1,0 +1,68 @@
+"""What a sweep asks of the cluster, checked against what a local Ray has before any model
+loads: a plan it can never host would otherwise wait forever for resources."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from clue_ray.config import RunCommand
+from clue_ray.errors import ConfigError
+from clue_ray.models import ModelSettings
+
+GIB = 1 << 30
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Resources a model's stream holds at once with its minimum engine replicas."""
+
+    cpus: float
+    gpus: float
+    kv_cache_gib: float
+    how: str  # the arithmetic behind the totals
+
+
+def model_demand(cmd: RunCommand, model: ModelSettings) -> Demand:
+    """The demand of one model's stream."""
+    cluster = cmd.cluster
+    low = cluster.engine_replicas[0]
+    vllm = cmd.engine.kind == "vllm" and model.kind != "baseline"
+    workers = model.tensor_parallel_size if vllm else 1
+    gpus_per_worker = 1 if vllm and cluster.engine_device == "gpu" else 0
+    replica_cpus = workers * cluster.cpus_per_engine
+    per_replica = f"{workers} worker(s) x {cluster.cpus_per_engine:g} CPU"
+    if gpus_per_worker:
+        per_replica += " + 1 GPU"
+    kv = (cluster.kv_cache_gib or 0) if vllm and cluster.engine_device == "cpu" else 0
+    return Demand(
+        cpus=low * replica_cpus + cluster.scoring_actors + cluster.stream_cpus,
+        gpus=low * workers * gpus_per_worker,
+        kv_cache_gib=low * kv,
+        how=(f"{low} engine replica(s) x {per_replica} + {cluster.scoring_actors} scoring "
+             f"actor(s) x 1 CPU + stream steps {cluster.stream_cpus:g} CPU"),
+    )
+
+
+def check_capacity(cmd: RunCommand, models: Sequence[ModelSettings],
+                   resources: Mapping[str, float], available_ram: float) -> None:
+    """Refuse, with the numbers, a model whose stream cannot start on this Ray: its minimum
+    engine replicas, the scoring actors and the stream's own steps must all fit at once."""
+    cpus, gpus = float(resources.get("CPU", 0)), float(resources.get("GPU", 0))
+    for model in models:
+        demand = model_demand(cmd, model)
+        how = demand.how
+        if demand.gpus > gpus:
+            raise ConfigError(
+                f"model '{model.name}' needs {demand.gpus:g} GPU(s) ({how}), but this Ray has "
+                f"{gpus:g}: run on a GPU machine, or set cluster.engine_device=cpu")
+        if demand.cpus > cpus:
+            raise ConfigError(
+                f"model '{model.name}' needs {demand.cpus:g} CPUs at once ({how}), but this "
+                f"Ray has {cpus:g}: lower cluster.cpus_per_engine, cluster.scoring_actors or "
+                "cluster.engine_replicas, or raise cluster.num_cpus")
+        if demand.kv_cache_gib * GIB > available_ram:
+            raise ConfigError(
+                f"model '{model.name}' needs {demand.kv_cache_gib:g} GiB of RAM for vLLM's KV "
+                f"cache (cluster.kv_cache_gib per replica), but {available_ram / GIB:.1f} GiB "
+                "are available: lower cluster.kv_cache_gib")
