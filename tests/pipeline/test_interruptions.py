@@ -23,7 +23,8 @@ COMPARED = ["prediction", "output_tokens", "finish_reason", "reference", "prompt
 
 
 def overrides(data_dir, bert_dir, output_dir) -> list[str]:
-    return ["experiment=demo", "models=[test-general]", "tasks=[mednli,meqsum]",
+    return ["experiment=demo", "engine=transformers", "models=[test-general]",
+            "tasks=[mednli,meqsum]",
             f"data_dir={data_dir}", f"output_dir={output_dir}", "scoring.umls=disabled",
             f"scoring.bertscore.model={bert_dir}", "shard_rows=2", "scoring_batch_rows=2",
             "engine.transformers.batch_size=2", "cluster.num_cpus=2"]
