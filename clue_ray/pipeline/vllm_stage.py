@@ -127,6 +127,18 @@ def make_preprocess(model: ModelSettings, greedy: bool, stop_ids: tuple[int, ...
     return preprocess
 
 
+def request_span(row: dict[str, Any]) -> tuple[float, float]:
+    """When the request reached the engine (wall clock) and how long it was there, from
+    vLLM's request metrics (queued to last token); ray.data.llm's `time_taken_llm` also
+    counts the wait for a free slot in the actor, so it serves only when metrics are off."""
+    metrics = row.get("metrics") or {}
+    if metrics.get("arrival_time") and metrics.get("last_token_ts"):
+        in_engine = float(metrics["last_token_ts"]) - float(metrics["queued_ts"])
+        return float(metrics["arrival_time"]), max(in_engine, 0.0)
+    latency = max(float(row.get("time_taken_llm") or 0.0), 0.0)
+    return time.time() - latency, latency
+
+
 def make_finish_row(model: ModelSettings, stop_ids: tuple[int, ...]):
     """Any row leaving the processor -> the task columns plus the engine columns."""
     name, pool = model.name, f"vllm:{model.name}"
@@ -137,9 +149,7 @@ def make_finish_row(model: ModelSettings, stop_ids: tuple[int, ...]):
         tokens = row.get("generated_tokens")
         generated = [] if tokens is None else [int(t) for t in tokens]
         error = row.get(INFERENCE_ERROR) or None
-        latency = max(float(row.get("time_taken_llm") or 0.0), 0.0)
-        metrics = row.get("metrics") or {}
-        started = float(metrics.get("arrival_time") or time.time() - latency)
+        started, latency = request_span(row)
         if row["context_overflow"]:
             prediction, finish, error, generated = "", FINISH_OVERFLOW, None, []
         elif error:

@@ -132,8 +132,8 @@ def test_finish_row_puts_every_outcome_on_the_row_contract():
     finish = make_finish_row(load_model("demo-general"), stop_ids=(1, 7))
     base = row(model="/models/general")
     ok = finish({**base, "generated_text": "NEUTRAL", "generated_tokens": [4, 5, 7],
-                 "num_input_tokens": 3, "time_taken_llm": 0.5, INFERENCE_ERROR: "",
-                 "metrics": {"arrival_time": 100.0}})
+                 "num_input_tokens": 3, "time_taken_llm": 9.0, INFERENCE_ERROR: "",
+                 "metrics": {"arrival_time": 100.0, "queued_ts": 7.0, "last_token_ts": 7.5}})
     assert (ok["prediction"], ok["output_tokens"], ok["finish_reason"], ok["engine_error"]) == (
         "NEUTRAL", 3, "stop", None)
     assert ok["model"] == "demo-general" and ok["engine_prompt_tokens"] == 3
