@@ -19,8 +19,7 @@ import numpy as np
 import pandas as pd
 
 from clue_ray.pipeline.columns import METRIC_PREFIX
-from clue_ray.pipeline.shards import group_dir, write_shard
-from clue_ray.pipeline.sink import shard_table
+from clue_ray.pipeline.sink import write_rows
 from clue_ray.results.deltas import build_deltas
 from clue_ray.results.leaderboard import build_leaderboard
 from clue_ray.results.load import ModelInfo, load_results
@@ -56,7 +55,7 @@ def build_results(root: Path, pairs: int) -> dict[str, ModelInfo]:
             for task in TASKS:
                 frame = task_rows(task, skill, rng).assign(run_id="bench", model=name)
                 metrics = [c for c in frame.columns if c.startswith(METRIC_PREFIX)]
-                write_shard(group_dir(root / "bench", name, task), shard_table(frame, metrics))
+                write_rows(root / "bench", name, task, frame, metrics, "bench", inference=False)
     return models
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Callable, Sequence
 
-from clue_ray.errors import ClueError
+from clue_ray.errors import ClueError, Interrupted
+
+DISK_FULL = 4
 
 USAGE = """usage: clue-ray <command> [key=value ...]
 
@@ -16,7 +19,10 @@ commands:
            score predictions ({sample_id, prediction} lines) against the task's references
 
   run      experiment=NAME [models=[..]] [tasks=[..]] [engine=E] [cluster=C] [output_dir=DIR]
-           the sweep on Ray: every model x task into Parquet shards (resumable)
+           the sweep on Ray: every model x task into Parquet shards (resumable); exits 3
+           when rows ended in an engine or scorer error (the rest is stored)
+  rescore  experiment=NAME [the run's overrides] [scoring.*=...]
+           score the run's stored predictions under these scoring settings (no engine)
   report   results=DIR out=DIR [examples=N] [bootstrap.resamples=N]
            leaderboard.csv, deltas.csv (biomedical vs base, paired bootstrap), failures.csv,
            PNG figures and a self-contained report.html, from the result shards alone
@@ -47,6 +53,13 @@ def _run(overrides: list[str]) -> int:
     return run_run(compose("run", overrides, RunCommand))
 
 
+def _rescore(overrides: list[str]) -> int:
+    from clue_ray.commands.rescore import run_rescore
+    from clue_ray.config import RunCommand, compose
+
+    return run_rescore(compose("run", overrides, RunCommand))
+
+
 def _report(overrides: list[str]) -> int:
     from clue_ray.commands.report import run_report
     from clue_ray.config import ReportCommand, compose
@@ -61,7 +74,8 @@ def _demo(overrides: list[str]) -> int:
 
 
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
-    "prompts": _prompts, "score": _score, "run": _run, "report": _report, "demo": _demo,
+    "prompts": _prompts, "score": _score, "run": _run, "rescore": _rescore, "report": _report,
+    "demo": _demo,
 }
 
 
@@ -80,7 +94,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[command](overrides)
     except ClueError as err:
         print(f"clue-ray: error: {err}", file=sys.stderr)
-    return 2
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("clue-ray: interrupted", file=sys.stderr)
+        return Interrupted.exit_code
+    except OSError as err:
+        if err.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        print(f"clue-ray: error: no space left while writing {err.filename or 'a file'}: "
+              "free some space (a rerun resumes where this stopped)", file=sys.stderr)
+        return DISK_FULL
 
 
 if __name__ == "__main__":

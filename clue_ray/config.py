@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -10,7 +11,7 @@ from typing import TypeVar
 from clue_ray.engines.settings import EngineSettings
 from clue_ray.errors import ConfigError
 from clue_ray.metrics.settings import ScoringSettings
-from clue_ray.models import ClusterSettings, ModelSettings
+from clue_ray.models import KINDS, ClusterSettings, ModelSettings
 from clue_ray.results.settings import BootstrapSettings
 from clue_ray.tasks.settings import LongHealthSettings
 
@@ -92,6 +93,8 @@ def load_model(name: str) -> ModelSettings:
         raise ConfigError(f"{path}: {_one_line(err)}") from None
     if model.name != name:
         raise ConfigError(f"{path}: name '{model.name}' differs from the file name")
+    if model.kind not in KINDS:
+        raise ConfigError(f"{path}: kind '{model.kind}' is not one of {', '.join(KINDS)}")
     return model  # type: ignore[return-value]
 
 
@@ -130,9 +133,19 @@ def compose(config_name: str, overrides: list[str], schema: type[T]) -> T:
         raise ConfigError(_one_line(err)) from None
 
 
+MISSING_OPTION = re.compile(r"Could not find '([\w/]+)/([^']*)'")
+
+
 def _one_line(err: Exception) -> str:
     text = str(err).strip()
     key = getattr(err, "full_key", None)
+    missing = MISSING_OPTION.search(text)
+    if missing:
+        group, name = missing.groups()
+        return (f"unknown {group.split('/')[-1]} '{name}' "
+                f"(available: {', '.join(available(group))})")
+    if "is not a ListConfig, list or tuple" in text and key:
+        return f"{key} must be a list: write {key}=[a,b] (one item: {key}=[a])"
     if "Missing mandatory value" in text or "missing mandatory value" in text:
         missing = key or text.rsplit(":", 1)[-1].strip()
         return f"missing setting: {missing}=... is required"

@@ -12,7 +12,10 @@ def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
 
 
 class ClueError(Exception):
-    """Base class of errors reported to the user as one line, without a traceback."""
+    """Base class of errors reported to the user as one line, without a traceback; the
+    process exits with `exit_code`."""
+
+    exit_code = 2
 
 
 class DatasetError(ClueError):
@@ -34,3 +37,9 @@ class DatasetError(ClueError):
 
 class ConfigError(ClueError):
     """A setting is missing, unknown or out of range."""
+
+
+class Interrupted(ClueError):
+    """Ctrl-C or SIGTERM stopped a run; what was stored is kept."""
+
+    exit_code = 130

@@ -31,5 +31,8 @@ def run_report(cmd: ReportCommand) -> int:
     results = Path(cmd.results)
     if not results.is_dir():
         raise ConfigError(f"results={results}: no such folder")
+    if Path(cmd.out).exists() and not Path(cmd.out).is_dir():
+        raise ConfigError(f"out={cmd.out} is a file: the report is a folder (leaderboard.csv, "
+                          "report.html, ...); choose another out")
     write_report(results, Path(cmd.out), cmd.bootstrap, cmd.examples, registry_info)
     return 0

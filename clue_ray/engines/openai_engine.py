@@ -2,7 +2,8 @@
 
 The rendered prompt is sent as token ids (`prompt` as a list of ints), so the server adds no
 second BOS and applies no template of its own. Requests run in parallel threads; a request
-that still fails after its retries becomes that row's `engine_error`.
+that still fails after its retries, or has no answer within its total `deadline_s`, becomes
+that row's `engine_error`.
 """
 
 from __future__ import annotations
@@ -62,11 +63,16 @@ class OpenAIEngine:
         if row.context_overflow:
             return Generation.overflow()
         started = time.perf_counter()
+        deadline = started + self.settings.deadline_s
         data = json.dumps(self.request_body(row)).encode()
         error = "no attempt made"
         for attempt in range(self.settings.max_retries + 1):
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                error = f"no answer within deadline_s={self.settings.deadline_s:g} ({error})"
+                break
             try:
-                reply = self._post(data)
+                reply = self._post(data, min(self.settings.timeout_s, left))
                 choice = reply["choices"][0]
                 usage = reply.get("usage") or {}
                 return Generation(
@@ -88,11 +94,11 @@ class OpenAIEngine:
                 error = f"malformed reply: {type(err).__name__}: {err}"
                 break
             if attempt < self.settings.max_retries:
-                time.sleep(min(2.0**attempt * 0.1, 5.0))
+                time.sleep(min(2.0**attempt * 0.1, 5.0, max(deadline - time.perf_counter(), 0)))
         return Generation.failed(error, time.perf_counter() - started)
 
-    def _post(self, data: bytes) -> dict[str, Any]:
+    def _post(self, data: bytes, timeout_s: float) -> dict[str, Any]:
         request = urllib.request.Request(self.url, data=data, headers=self.headers,
                                          method="POST")
-        with urllib.request.urlopen(request, timeout=self.settings.timeout_s) as response:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
             return json.loads(response.read())

@@ -42,6 +42,7 @@ class OpenAISettings:
     served_model: str | None
     api_key_env: str | None
     timeout_s: float
+    deadline_s: float
     max_retries: int
     parallel_requests: int
     batch_size: int

@@ -7,11 +7,13 @@ it is left out of the mean, and a metric with no scored sample is absent.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 LONGHEALTH = "longhealth"
 SUBTASKS = ("task1", "task2", "task3")
 LEVELS = (1, 2)
+V = TypeVar("V")  # a score, or an array of bootstrap draws of it
 
 
 def mean100(values: Iterable[float]) -> float | None:
@@ -60,18 +62,24 @@ def aggregate_task(
     return result
 
 
-def level_scores(
-    task_aggregates: Mapping[str, Mapping[str, float]],
-    headline: Mapping[str, str],
-    levels: Mapping[str, int],
-) -> dict[str, float]:
-    """`level1`, `level2`: plain mean of the headline metrics of the level's tasks, present only
-    when every task of that level has its headline value."""
-    result: dict[str, float] = {}
+def level_scores(values: Mapping[str, V], levels: Mapping[str, int],
+                 overflowed: Collection[str] = ()) -> dict[str, V]:
+    """`level1`, `level2`: the plain mean of the values of the level's tasks (headline scores,
+    or arrays of their bootstrap draws), present only when every task of the level has a
+    value and none had prompts that overflowed the model's context (the study reports no
+    level score then). The one rule the run summary, the manifest, the leaderboard and the
+    deltas use."""
+    result: dict[str, V] = {}
     for level in LEVELS:
         tasks = [t for t, lv in levels.items() if lv == level]
-        values = [task_aggregates.get(t, {}).get(headline.get(t, "")) for t in tasks]
-        present = [v for v in values if v is not None and not math.isnan(v)]
-        if tasks and len(present) == len(tasks):
-            result[f"level{level}"] = sum(present) / len(present)
+        if not tasks or any(t in overflowed for t in tasks):
+            continue
+        parts = [values.get(t) for t in tasks]
+        if any(_absent(p) for p in parts):
+            continue
+        result[f"level{level}"] = sum(parts) / len(parts)  # type: ignore[arg-type,operator]
     return result
+
+
+def _absent(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))

@@ -14,6 +14,27 @@ ZERO = {"bertscore_p": 0.0, "bertscore_r": 0.0, "bertscore_f1": 0.0}
 MODEL_HINT = "set scoring.bertscore.model=DIR to a local copy of the model"
 
 
+def check_model(model: str) -> None:
+    """The BERTScore model can load without a download when the hub is offline: a local
+    folder with its config, or a hub id already in the Hugging Face cache."""
+    import os
+    from pathlib import Path
+
+    local = Path(model)
+    if local.exists():
+        if not (local / "config.json").is_file():
+            raise ConfigError(f"scoring.bertscore.model={model} has no config.json "
+                              f"({MODEL_HINT})")
+        return
+    if os.environ.get("HF_HUB_OFFLINE") not in ("1", "true", "True"):
+        return  # it downloads at load
+    from huggingface_hub import try_to_load_from_cache
+
+    if not isinstance(try_to_load_from_cache(model, "config.json"), str):
+        raise ConfigError(f"scoring.bertscore.model={model} is not a local folder and not in "
+                          f"the Hugging Face cache, and the hub is offline ({MODEL_HINT})")
+
+
 class BertScorer:
     """Holds one `bert_score.BERTScorer` (model and WordPiece tokenizer loaded once).
 

@@ -8,20 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from clue_ray.errors import ConfigError
 from clue_ray.metrics.accuracy import mednli_accuracy
-from clue_ray.metrics.bertscore import BertScorer
+from clue_ray.metrics.bertscore import BertScorer, check_model
 from clue_ray.metrics.choice import longhealth_accuracy
 from clue_ray.metrics.icd import icd_scores
 from clue_ray.metrics.rouge import ROUGE_TYPES, rouge_scores
 from clue_ray.metrics.settings import ScoringSettings
-from clue_ray.metrics.umls import UmlsScorer
+from clue_ray.metrics.umls import UmlsScorer, check_kb_dir, check_pipeline
 from clue_ray.tasks.spec import task_spec
 
 UMLS_MODES = ("enabled", "disabled")
 ACCURACY_TASKS = ("mednli", "longhealth")
 Metrics = dict[str, float]
+Group = Callable[[Sequence["ScoreItem"]], list[Metrics]]  # one batched metric computation
 
 
 @dataclass(frozen=True)
@@ -78,25 +80,53 @@ class TaskScorer:
             return tuple(m for m in declared if not m.startswith("umls_"))
         return declared
 
-    def score(self, task: str, items: Sequence[ScoreItem]) -> list[Metrics]:
-        """Per-sample metrics of a batch of one task (one call per model-backed metric)."""
+    def groups(self, task: str) -> list[tuple[str, Group]]:
+        """The task's metric groups, each computed by one call: its per-sample rule, ROUGE,
+        BERTScore, UMLS (those it declares and the settings enable)."""
         names = self.metric_names(task)
-        results: list[Metrics] = [{} for _ in items]
-        if not items:
-            return results
+        found: list[tuple[str, Group]] = []
         rule = _per_sample(task)
         if rule is not None:
-            for result, item in zip(results, items, strict=True):
-                result.update(rule(item))
-        predictions = [item.prediction for item in items]
-        references = [item.reference for item in items]
+            found.append((task, lambda items: [rule(item) for item in items]))
         if any(n in ROUGE_TYPES for n in names):
-            _merge(results, rouge_scores(predictions, references))
+            found.append(("rouge", lambda items: rouge_scores(*_texts(items))))
         if any(n.startswith("bertscore_") for n in names):
-            _merge(results, self.bert().score(predictions, references))
+            found.append(("bertscore", lambda items: self.bert().score(*_texts(items))))
         if any(n.startswith("umls_") for n in names):
-            _merge(results, self.umls().score(predictions, references))
+            found.append(("umls", lambda items: self.umls().score(*_texts(items))))
+        return found
+
+    def check_available(self) -> None:
+        """Stop (ConfigError naming the setting and what to install) when a model-backed
+        scorer the selected tasks need cannot load here; found without loading it."""
+        needed = {name for task in self.tasks for name, _ in self.groups(task)}
+        if "bertscore" in needed:
+            check_model(self.settings.bertscore.model)
+        if "umls" in needed:
+            check_pipeline(self.settings.scispacy.spacy_model)
+            if self.settings.scispacy.kb_dir is not None:
+                check_kb_dir(Path(self.settings.scispacy.kb_dir))
+
+    def score(self, task: str, items: Sequence[ScoreItem]) -> list[Metrics]:
+        """Per-sample metrics of a batch of one task; any failure is raised."""
+        results: list[Metrics] = [{} for _ in items]
+        for _, compute in self.groups(task) if items else []:
+            _merge(results, compute(items))
         return results
+
+    def score_each_group(self, task: str, items: Sequence[ScoreItem]
+                         ) -> tuple[list[Metrics], dict[str, str]]:
+        """Per-sample metrics of every group that could be computed, and for each group that
+        failed (a model that does not load, a crash) its error; one group's failure leaves
+        the others' metrics in place."""
+        results: list[Metrics] = [{} for _ in items]
+        errors: dict[str, str] = {}
+        for name, compute in self.groups(task) if items else []:
+            try:
+                _merge(results, compute(items))
+            except Exception as err:  # kept as data: the rows are flagged, the run goes on
+                errors[name] = f"{type(err).__name__}: {str(err)[:300]}"
+        return results, errors
 
     def bert(self) -> BertScorer:
         """The BERTScore scorer (loaded on first use)."""
@@ -109,6 +139,10 @@ class TaskScorer:
         if self._umls is None:
             self._umls = UmlsScorer(self.settings.scispacy)
         return self._umls
+
+
+def _texts(items: Sequence[ScoreItem]) -> tuple[list[str], list[str]]:
+    return [item.prediction for item in items], [item.reference for item in items]
 
 
 def _merge(results: list[Metrics], extra: list[Metrics]) -> None:

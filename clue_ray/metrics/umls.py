@@ -34,11 +34,8 @@ KB_HINT = "set scoring.scispacy.kb_dir=DIR to a local knowledge base, or scoring
 QUIET = r"\[W036\]"
 
 
-def register_local_kb(name: str, kb_dir: Path) -> None:
-    """Make `linker_name=name` resolve to a local knowledge base directory."""
-    from scispacy import candidate_generation
-    from scispacy.linking_utils import KnowledgeBase
-
+def check_kb_dir(kb_dir: Path) -> None:
+    """A local knowledge base folder holds every file the linker reads."""
     if not kb_dir.is_dir():
         raise ConfigError(f"UMLS knowledge base dir {kb_dir} does not exist ({KB_HINT})")
     missing = [f for f in (KB_FILE, *INDEX_FILES) if not (kb_dir / f).is_file()]
@@ -46,6 +43,27 @@ def register_local_kb(name: str, kb_dir: Path) -> None:
         raise ConfigError(
             f"UMLS knowledge base dir {kb_dir} lacks {', '.join(missing)} ({KB_HINT})"
         )
+
+
+def check_pipeline(spacy_model: str) -> None:
+    """The spaCy pipeline exists: a local pipeline folder, or an installed package."""
+    import importlib.util
+
+    local = Path(spacy_model)
+    if local.is_dir() and (local / "config.cfg").is_file():
+        return
+    if not local.exists() and importlib.util.find_spec(spacy_model.replace("-", "_")):
+        return
+    raise ConfigError(f"scoring.scispacy.spacy_model={spacy_model} is neither a spaCy pipeline "
+                      f"folder nor an installed package: {MODEL_HINT}")
+
+
+def register_local_kb(name: str, kb_dir: Path) -> None:
+    """Make `linker_name=name` resolve to a local knowledge base directory."""
+    from scispacy import candidate_generation
+    from scispacy.linking_utils import KnowledgeBase
+
+    check_kb_dir(kb_dir)
     candidate_generation.DEFAULT_PATHS[name] = candidate_generation.LinkerPaths.from_directory(
         str(kb_dir)
     )

@@ -13,14 +13,15 @@ ENGINE_COLUMNS = (
     "prediction", "output_tokens", "finish_reason", "engine_error", "latency_s",
     "engine_prompt_tokens", "engine_actor", "engine_started_at", "engine_finished_at",
 )
-SCORING_COLUMNS = ("flags",)
+SCORING_COLUMNS = ("flags", "scorer_error")
 METRIC_PREFIX = "metric_"
-# Written to the shards (prompts, their token ids and messages are not: they are rebuilt
-# from the data).
+# Inference shards hold the task and engine columns (prompts, their token ids and messages
+# are not stored: they are rebuilt from the data); score shards hold the keys, what the
+# report needs of a row, the scoring id and the scoring columns (`metric_*` beside them).
 PROMPT_COLUMNS = ("messages", "prompt", "prompt_token_ids")
-STORED_COLUMNS = tuple(c for c in TASK_COLUMNS if c not in PROMPT_COLUMNS) + (
-    ENGINE_COLUMNS + SCORING_COLUMNS
-)
+INFERENCE_STORED = tuple(c for c in TASK_COLUMNS if c not in PROMPT_COLUMNS) + ENGINE_COLUMNS
+SCORE_STORED = ("run_id", "scoring_id", "model", "task", "subtask", "sample_id", "seed",
+                "context_overflow", *SCORING_COLUMNS)
 
 
 def require_columns(stage: str, present: Iterable[str], needed: Iterable[str]) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from clue_ray.config import RunCommand, available, chat_template_text, load_model
 from clue_ray.errors import ConfigError, DatasetError
+from clue_ray.metrics.settings import ScoringSettings
 from clue_ray.models import ENGINE_DEVICES, ModelSettings
 from clue_ray.tasks.registry import TASKS, Reference, build_references, task_info
 from clue_ray.tasks.spec import raw_prompts
@@ -29,6 +30,7 @@ class Plan:
     checksums: dict[str, str]
     run_id: str
     run_dir: Path
+    scoring_id: str
 
     @property
     def seeds(self) -> list[int]:
@@ -39,10 +41,7 @@ class Plan:
 def make_plan(cmd: RunCommand) -> Plan:
     """Validate the sweep and derive its run id; raises ConfigError / DatasetError."""
     _check_engine(cmd)
-    if not cmd.models:
-        raise ConfigError(f"no models selected (available: {', '.join(available('model'))})")
-    for task in cmd.tasks:
-        task_info(task)
+    _check_selection(cmd)
     models = tuple(load_model(name) for name in cmd.models)
     for model in models:
         chat_template_text(model.chat_template)
@@ -60,7 +59,26 @@ def make_plan(cmd: RunCommand) -> Plan:
         checksums[task] = file_sha256(data_dir / TASKS[task].source_file)
     run_id = cmd.run_id or derive_run_id(cmd, models, checksums)
     cmd, models = _absolute_paths(cmd, models)
-    return Plan(cmd, models, references, checksums, run_id, Path(cmd.output_dir) / run_id)
+    return Plan(cmd, models, references, checksums, run_id, Path(cmd.output_dir) / run_id,
+                derive_scoring_id(cmd.scoring))
+
+
+def _check_selection(cmd: RunCommand) -> None:
+    """Models, tasks and seeds each named once; a limit that means what it says."""
+    if not cmd.models:
+        raise ConfigError(f"no models selected (available: {', '.join(available('model'))})")
+    if not cmd.tasks:
+        raise ConfigError(f"no tasks selected (available: {', '.join(TASKS)})")
+    for task in cmd.tasks:
+        task_info(task)
+    for name, values in (("models", cmd.models), ("tasks", cmd.tasks), ("seeds", cmd.seeds)):
+        repeated = sorted({str(v) for v in values if list(values).count(v) > 1})
+        if repeated:
+            raise ConfigError(f"{name} names {', '.join(repeated)} more than once (its rows "
+                              "would be computed and counted twice)")
+    if cmd.limit is not None and cmd.limit < 1:
+        raise ConfigError(f"limit must be a positive number of samples per task, or null for "
+                          f"all of them; got {cmd.limit}")
 
 
 def _local(value: str | None) -> str | None:
@@ -139,9 +157,9 @@ def file_sha256(path: Path) -> str:
 def derive_run_id(
     cmd: RunCommand, models: tuple[ModelSettings, ...], checksums: dict[str, str]
 ) -> str:
-    """`<experiment>-<digest>`: the digest covers prompts, data, models, decoding, engine (and
-    its dtype), LongHealth and scoring settings; not output paths, batch sizes or the
-    cluster."""
+    """`<experiment>-<digest>`: the digest covers what changes the predictions (prompts, data,
+    models, decoding, engine and its dtype, seeds, limit, LongHealth settings); not scoring
+    settings (they have their own id), output paths, batch sizes or the cluster."""
     engine = cmd.engine
     payload = {
         "prompts": raw_prompts(),
@@ -152,7 +170,6 @@ def derive_run_id(
         "seeds": list(cmd.seeds),
         "limit": cmd.limit,
         "longhealth": asdict(cmd.longhealth),
-        "scoring": _scoring_fingerprint(cmd),
     }
     text = json.dumps(payload, sort_keys=True, default=str)
     return f"{cmd.experiment_name}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
@@ -163,10 +180,15 @@ def _engine_dtype(cmd: RunCommand) -> str | None:
     return getattr(getattr(cmd.engine, cmd.engine.kind), "dtype", None)
 
 
-def _scoring_fingerprint(cmd: RunCommand) -> dict[str, object]:
-    bert, spacy = cmd.scoring.bertscore, cmd.scoring.scispacy
-    return {
+def derive_scoring_id(scoring: ScoringSettings) -> str:
+    """A digest of the scoring settings that change scores or flags (not batch sizes); local
+    paths count as resolved."""
+    bert, spacy = scoring.bertscore, scoring.scispacy
+    payload = {
         "bertscore": [bert.model, bert.num_layers, bert.max_length],
-        "umls": cmd.scoring.umls,
+        "umls": scoring.umls,
         "scispacy": [spacy.spacy_model, spacy.linker_name, spacy.kb_dir],
+        "repetition": asdict(scoring.repetition),
     }
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -1,15 +1,20 @@
-"""Progress of a sweep: rows done / total per model and task, rows per second, ETA."""
+"""Progress of a sweep: rows done / total per model and task, rows per second, ETA; and a
+line when no row has finished for a while (a loading model, a hung server)."""
 
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from typing import TextIO
 
+IDLE_CAP_S = 300.0
+
 
 class Progress:
-    """Counts finished rows per task and prints a line per task every `interval_s`."""
+    """Counts finished rows per task and prints a line per task every `interval_s`; while
+    running (a context manager), says so every `interval_s` in which no row finished."""
 
     def __init__(self, model: str, totals: Mapping[str, int], interval_s: float,
                  stream: TextIO = sys.stdout) -> None:
@@ -20,11 +25,25 @@ class Progress:
         self.stream = stream
         self.started = time.perf_counter()
         self.last_print = self.started
+        self.last_row = self.started
+        self._stop = threading.Event()
+        self._watch: threading.Thread | None = None
+
+    def __enter__(self) -> Progress:
+        self._watch = threading.Thread(target=self._watch_idle, daemon=True)
+        self._watch.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._watch is not None:
+            self._watch.join()
 
     def update(self, task: str, rows: int) -> None:
         """Record finished rows; print when the interval has passed."""
         self.done[task] = self.done.get(task, 0) + rows
         now = time.perf_counter()
+        self.last_row = now
         if now - self.last_print >= self.interval_s:
             self.report()
             self.last_print = now
@@ -40,3 +59,17 @@ class Progress:
         eta_text = f"{eta:.0f} s" if eta != float("inf") else "?"
         print(f"  {self.model} all              {done:>6}/{total:<6} {rate:.1f} rows/s "
               f"ETA {eta_text}", file=self.stream, flush=True)
+
+    def _watch_idle(self) -> None:
+        """Say so after `interval_s` without a finished row, then after twice as long each
+        time (at most every IDLE_CAP_S), until a row finishes."""
+        notice, seen = self.interval_s, self.last_row
+        while not self._stop.wait(self.interval_s):
+            if self.last_row != seen:
+                notice, seen = self.interval_s, self.last_row
+            idle = time.perf_counter() - self.last_row
+            if idle >= notice:
+                done, total = sum(self.done.values()), sum(self.totals.values())
+                print(f"  {self.model}: no row finished for {idle:.0f} s ({done}/{total} "
+                      "done; loading, or waiting on the engine)", file=self.stream, flush=True)
+                notice = idle + min(idle, IDLE_CAP_S)

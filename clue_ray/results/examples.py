@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from clue_ray.pipeline.shards import shard_files
+from clue_ray.pipeline.shards import SCORES_PREFIX, shard_files
 from clue_ray.results.load import seed_label
 from clue_ray.tasks.registry import TASKS
 
@@ -27,10 +27,17 @@ def read_examples(results: Path, per_group: int) -> pd.DataFrame:
     public = public_tasks()
     frames = []
     for path in shard_files(results) if per_group > 0 else []:
-        tasks = pq.read_table(path, columns=["task"]).column("task")
-        if not pc.all(pc.is_in(tasks, value_set=pa.array(public, type=tasks.type))).as_py():
-            continue
-        frames.append(pq.read_table(path, columns=["model", "seed", *COLUMNS[2:]]).to_pandas())
+        if path.parents[2].name.startswith(SCORES_PREFIX):
+            continue  # score shards hold no texts
+        try:
+            tasks = pq.read_table(path, columns=["task"]).column("task")
+            if not pc.all(pc.is_in(tasks, value_set=pa.array(public, type=tasks.type))
+                          ).as_py():
+                continue
+            frames.append(pq.read_table(path, columns=["model", "seed", *COLUMNS[2:]]
+                                        ).to_pandas())
+        except (OSError, pa.ArrowException, ValueError):
+            continue  # an unreadable shard; the score reader names it in the notes
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
     rows = pd.concat(frames, ignore_index=True)

@@ -3,18 +3,17 @@ scores and level scores with bootstrap intervals, sample and flagged-row counts.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from clue_ray.metrics.aggregate import LEVELS
+from clue_ray.metrics.aggregate import LEVELS, level_scores
 from clue_ray.results.bootstrap import interval, point_estimate, resample
 from clue_ray.results.load import ResultSet, seed_label
 from clue_ray.results.samples import single
 from clue_ray.results.settings import BootstrapSettings
-from clue_ray.results.summary import summarise
+from clue_ray.results.summary import LEVEL_OF, summarise
 from clue_ray.tasks.registry import TASKS
 
 NAN = float("nan")
@@ -32,6 +31,12 @@ class Board:
 def level_tasks(level: int) -> list[str]:
     """The tasks of a level, in registry order."""
     return [t for t in TASKS if TASKS[t].level == level]
+
+
+def overflowed_tasks(rows: pd.DataFrame) -> set[str]:
+    """Tasks with prompts that did not fit the model's context."""
+    return {str(t) for t in rows.loc[rows["context_overflow"].fillna(False).astype(bool),
+                                     "task"].unique()}
 
 
 def withheld_levels(rows: pd.DataFrame) -> dict[int, int]:
@@ -77,17 +82,20 @@ def entry_row(model: str, seed: int, rows: pd.DataFrame, results: ResultSet,
         row[f"{task}.flagged"] = group.flagged_rows
         for metric, value in group.scores.items():
             row[f"{task}.{metric}"] = value
+    overflowed = overflowed_tasks(rows)
+    points = level_scores({t: float(row[f"{t}.headline"]) for t in draws}, LEVEL_OF, overflowed)
+    level_draws = level_scores(draws, LEVEL_OF, overflowed)
     withheld = withheld_levels(rows)
     for level in LEVELS:
-        tasks = level_tasks(level)
+        name = f"level{level}"
         value = low = high = NAN
         if level in withheld:
             notes.append(f"{model} ({seed_label(seed)}): no level {level} score, "
                          f"{withheld[level]} prompts overflowed the model's context")
-        elif all(t in draws and not math.isnan(float(row[f"{t}.headline"])) for t in tasks):
-            value = float(np.mean([row[f"{t}.headline"] for t in tasks]))
-            low, high = interval(np.mean([draws[t] for t in tasks], axis=0), settings.confidence)
-        row[f"level{level}"], row[f"level{level}_lo"], row[f"level{level}_hi"] = value, low, high
+        elif name in points:
+            value = float(points[name])
+            low, high = interval(level_draws[name], settings.confidence)
+        row[name], row[f"{name}_lo"], row[f"{name}_hi"] = value, low, high
     row["samples"] = len(rows)
     row["flagged"] = sum(g.flagged_rows for g in summary.tasks.values())
     return row

@@ -17,7 +17,7 @@ from clue_ray.errors import ConfigError
 from clue_ray.pipeline.columns import METRIC_PREFIX
 from clue_ray.pipeline.manifest import MANIFEST
 from clue_ray.pipeline.plan import UNSEEDED
-from clue_ray.pipeline.shards import shard_files
+from clue_ray.pipeline.shards import SCORES_PREFIX, shard_files
 
 SCORE_COLUMNS = ("run_id", "model", "task", "subtask", "sample_id", "seed", "context_overflow",
                  "flags")
@@ -42,23 +42,70 @@ class ResultSet:
 
 
 def read_scores(results: Path) -> tuple[pd.DataFrame, list[str]]:
-    """Score columns of every shard under `results` (one run folder or a folder of runs).
-    A model/task found in several runs is taken from the newest one (with a note)."""
-    files = shard_files(results)
-    if not files:
-        raise ConfigError(f"results={results}: no result shards (part-*.parquet) found there")
-    tables, newest = [], {}
-    for path in files:
-        names = pq.read_schema(path).names
-        wanted = [c for c in names if c in SCORE_COLUMNS or c.startswith(METRIC_PREFIX)]
-        table = pq.read_table(path, columns=wanted)
-        if table.num_rows:
-            run = str(table.column("run_id")[0].as_py())
-            newest[run] = max(newest.get(run, 0.0), path.stat().st_mtime)
-            tables.append(table)
+    """Score columns of every run under `results` (one run folder or a folder of runs), each
+    run under one scoring id (its newest, with a note when there are others). A model/task
+    found in several runs is taken from the newest one; a shard that cannot be read is
+    skipped and named; a row stored twice is counted once (with a note)."""
+    by_run = score_files_by_run(results)
+    if not by_run:
+        raise ConfigError(f"results={results}: no score shards (scores=*/model=*/task=*/"
+                          "part-*.parquet) found there (a run stored before scores were kept "
+                          "apart is scored by `clue-ray rescore <its overrides> "
+                          "run_id=<its folder name>`)")
+    tables, newest, notes = [], {}, []
+    for run_dir, by_scoring in sorted(by_run.items()):
+        chosen = max(by_scoring, key=lambda sid: max(p.stat().st_mtime for p in by_scoring[sid]))
+        if len(by_scoring) > 1:
+            others = ", ".join(sorted(sid for sid in by_scoring if sid != chosen))
+            notes.append(f"run {run_dir.name}: scores of scoring {chosen} used (newest); "
+                         f"scoring(s) {others} set aside")
+        for path in by_scoring[chosen]:
+            table = _read_score_shard(path, notes)
+            if table is not None and table.num_rows:
+                run = str(table.column("run_id")[0].as_py())
+                newest[run] = max(newest.get(run, 0.0), path.stat().st_mtime)
+                tables.append(table)
+    if not tables:
+        raise ConfigError(f"results={results}: no readable score rows")
     frame = pa.concat_tables(tables, promote_options="permissive").to_pandas()
     frame["flags"] = frame["flags"].map(lambda v: list(v) if v is not None else [])
-    return newest_runs_only(frame, newest)
+    frame, dedup_notes = once_per_key(frame)
+    frame, run_notes = newest_runs_only(frame, newest)
+    return frame, notes + dedup_notes + run_notes
+
+
+def score_files_by_run(results: Path) -> dict[Path, dict[str, list[Path]]]:
+    """Score shards under a folder, by run folder and scoring id (oldest first)."""
+    found: dict[Path, dict[str, list[Path]]] = {}
+    for path in shard_files(results):
+        scoring = path.parents[2].name  # scores=<id>/model=<m>/task=<t>/part-*.parquet
+        if scoring.startswith(SCORES_PREFIX):
+            found.setdefault(path.parents[3], {}).setdefault(
+                scoring[len(SCORES_PREFIX):], []).append(path)
+    return found
+
+
+def _read_score_shard(path: Path, notes: list[str]) -> pa.Table | None:
+    try:
+        names = pq.read_schema(path).names
+        wanted = [c for c in names if c in SCORE_COLUMNS or c.startswith(METRIC_PREFIX)]
+        return pq.read_table(path, columns=wanted)
+    except (OSError, pa.ArrowException, ValueError) as err:
+        notes.append(f"unreadable shard skipped (its rows are missing from this report): "
+                     f"{path} ({type(err).__name__})")
+        return None
+
+
+def once_per_key(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """One row per run, model, task, sample and seed: a key stored twice (two writers into
+    one run folder before runs were locked) keeps its last-written row."""
+    key = ["run_id", "model", "task", "sample_id", "seed"]
+    twice = frame.duplicated(key, keep="last")
+    if not twice.any():
+        return frame, []
+    note = (f"{int(twice.sum())} rows were stored twice for the same sample; each is counted "
+            "once (the last written)")
+    return frame[~twice].reset_index(drop=True), [note]
 
 
 def newest_runs_only(frame: pd.DataFrame, newest: dict[str, float]

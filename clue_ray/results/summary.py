@@ -8,11 +8,24 @@ from pathlib import Path
 
 import pandas as pd
 
+from clue_ray.errors import excerpt
 from clue_ray.metrics.aggregate import aggregate_task, level_scores
+from clue_ray.metrics.failures import CONTEXT_OVERFLOW
 from clue_ray.pipeline.columns import METRIC_PREFIX
-from clue_ray.pipeline.shards import read_shards
+from clue_ray.pipeline.shards import (
+    KEY_COLUMNS,
+    SHARD_GLOB,
+    newest_scoring_id,
+    read_shards,
+    scores_dir,
+    shard_files,
+)
 from clue_ray.results.text_table import format_table, number
 from clue_ray.tasks.registry import TASKS
+
+LEVEL_OF = {name: info.level for name, info in TASKS.items()}
+
+ERROR_CHARS = 160  # an error text may quote a prompt: keep only its start
 
 
 @dataclass
@@ -33,10 +46,40 @@ class ModelSummary:
     levels: dict[str, float] = field(default_factory=dict)
 
 
-def load_rows(run_dir: Path) -> pd.DataFrame:
-    """Every stored row under a run folder (empty frame when none)."""
-    table = read_shards(run_dir)
-    return table.to_pandas() if table is not None else pd.DataFrame()
+def load_rows(run_dir: Path, scoring_id: str | None = None) -> pd.DataFrame:
+    """Every stored prediction of a run folder with its scores and flags under one scoring id
+    (default: the newest); empty frame when there are none. Rows without a score under that
+    id have no metrics and no flags."""
+    run_dir = Path(run_dir)
+    predictions = read_shards(run_dir, files=sorted(run_dir.glob(f"model=*/task=*/{SHARD_GLOB}")))
+    if predictions is None:
+        return pd.DataFrame()
+    rows = predictions.to_pandas()
+    scoring_id = scoring_id or newest_scoring_id(run_dir)
+    scores = read_shards(run_dir, files=shard_files(scores_dir(run_dir, scoring_id))
+                         ) if scoring_id else None
+    if scores is None:
+        return rows.assign(flags=[[] for _ in range(len(rows))], scorer_error=None)
+    score_frame = scores.to_pandas().drop(columns=["run_id", "subtask", "context_overflow"])
+    merged = rows.merge(score_frame, on=["model", *KEY_COLUMNS], how="left")
+    merged["flags"] = merged["flags"].map(lambda v: list(v) if isinstance(v, list | tuple)
+                                          or hasattr(v, "tolist") else [])
+    return merged
+
+
+def failed_rows(frame: pd.DataFrame) -> list[str]:
+    """One line per model, task and kind of failure: how many rows, and the first error."""
+    lines = []
+    if frame.empty:
+        return lines
+    for (model, task), group in frame.groupby(["model", "task"], sort=True):
+        for column, what in (("engine_error", "an engine error"),
+                             ("scorer_error", "a scorer error")):
+            errors = group[column].dropna() if column in group else []
+            if len(errors):
+                lines.append(f"  {model}/{task}: {len(errors)} row(s) with {what}, the first: "
+                             f"{excerpt(errors.iloc[0], ERROR_CHARS)}")
+    return lines
 
 
 def summarise(frame: pd.DataFrame) -> dict[str, ModelSummary]:
@@ -64,12 +107,10 @@ def summarise(frame: pd.DataFrame) -> dict[str, ModelSummary]:
             rows=len(group), flags=flags, scores=aggregate_task(str(task), per_sample, subtasks),
             flagged_rows=flagged,
         )
-    headline = {name: info.headline_metric for name, info in TASKS.items()}
-    levels = {name: info.level for name, info in TASKS.items()}
     for summary in result.values():
         summary.levels = level_scores(
-            {t: g.scores for t, g in summary.tasks.items()}, headline, levels
-        )
+            {t: g.scores.get(TASKS[t].headline_metric) for t, g in summary.tasks.items()},
+            LEVEL_OF, [t for t, g in summary.tasks.items() if g.flags.get(CONTEXT_OVERFLOW)])
     return result
 
 

@@ -30,7 +30,7 @@ def tokenizer(tiny_lm_dir):
 
 def settings(base_url: str, **changes) -> OpenAISettings:
     values = dict(base_url=base_url, served_model=None, api_key_env=None, timeout_s=10.0,
-                  max_retries=2, parallel_requests=4, batch_size=16,
+                  deadline_s=30.0, max_retries=2, parallel_requests=4, batch_size=16,
                   allow_credentialed_data=False)
     return OpenAISettings(**(values | changes))
 
@@ -216,3 +216,14 @@ def test_an_unset_api_key_variable_sends_no_authorization(model, monkeypatch):
                               "greedy")
         engine.generate([row()])
     assert "Authorization" not in server.headers[0]
+
+
+def test_a_hanging_server_costs_a_row_at_most_its_deadline(model):
+    with CompletionsServer(delay_s=lambda body: 30.0) as url:
+        engine = OpenAIEngine(model, settings(url, timeout_s=1.0, deadline_s=2.5,
+                                              max_retries=10), "greedy")
+        started = time.perf_counter()
+        (generation,) = engine.generate([row()])
+        took = time.perf_counter() - started
+    assert generation.engine_error.startswith("no answer within deadline_s=2.5")
+    assert 2.0 <= took < 5.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from clue_ray.metrics.aggregate import aggregate_task, level_scores
@@ -48,19 +49,32 @@ def test_longhealth_mean_of_subtasks_present():
     assert result == {"task1_accuracy": 50.0, "accuracy": 50.0}
 
 
+def headline_values(aggregates):
+    return {t: a.get(HEADLINE[t]) for t, a in aggregates.items()}
+
+
 def test_level_scores():
     aggregates = {"mednli": {"accuracy": 80.0}, "meqsum": {"rougeL": 30.0, "rouge1": 99.0},
                   "problem_summary": {"rougeL": 10.0},
                   "longhealth": {"accuracy": 52.5}, "medisumqa": {"rougeL": 20.0}}
     # level1 = (80 + 30 + 10) / 3 = 40; level2 lacks medisumcode -> absent
-    assert level_scores(aggregates, HEADLINE, LEVELS) == {"level1": 40.0}
+    assert level_scores(headline_values(aggregates), LEVELS) == {"level1": 40.0}
     aggregates["medisumcode"] = {"icd_em_f1": 7.5}
     # level2 = (52.5 + 20 + 7.5) / 3 = 80/3
-    assert level_scores(aggregates, HEADLINE, LEVELS) == pytest.approx(
+    assert level_scores(headline_values(aggregates), LEVELS) == pytest.approx(
         {"level1": 40.0, "level2": 80 / 3}, rel=1e-12)
+    # a task whose prompts overflowed the context withholds its level
+    assert level_scores(headline_values(aggregates), LEVELS, {"longhealth"}) == {
+        "level1": 40.0}
 
 
 def test_level_needs_every_headline_value():
     aggregates = {"mednli": {"accuracy": 80.0}, "meqsum": {"rouge1": 30.0},  # no rougeL
                   "problem_summary": {"rougeL": 10.0}}
-    assert level_scores(aggregates, HEADLINE, LEVELS) == {}
+    assert level_scores(headline_values(aggregates), LEVELS) == {}
+
+
+def test_level_of_bootstrap_draws():
+    draws = {t: np.full(4, float(i)) for i, t in enumerate(["mednli", "meqsum",
+                                                            "problem_summary"])}
+    assert level_scores(draws, LEVELS)["level1"].tolist() == [1.0] * 4

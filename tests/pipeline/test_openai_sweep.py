@@ -5,9 +5,14 @@ nulls arrive as pd.NA, are scored and kept)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from engines.completions_server import DEFAULT_ANSWER, CompletionsServer
 
+from clue_ray.cli import main
+from clue_ray.commands.run import FAILED_ROWS
 from clue_ray.errors import ConfigError
 from clue_ray.pipeline.plan import make_plan
 from clue_ray.pipeline.run import run_sweep
@@ -56,14 +61,18 @@ def has_flag(flags, name: str = "engine_error") -> bool:
 
 
 @pytest.mark.usefixtures("ray_shutdown")
-def test_engine_errors_are_recomputed_on_rerun(run_command):
+def test_engine_errors_are_recomputed_on_rerun(run_command, sweep_overrides, tmp_path, capsys):
     # Public tasks, default data policy. One server for both runs: same base URL, same
     # config, same run id; only its failure mode is switched off between the runs.
     server = CompletionsServer(fail_first=3, fail_status=500)
     with server as url:
         overrides = openai_run(url, "tasks=[meqsum,longhealth]", "limit=3",
                                "engine.openai.max_retries=0")
-        first = run_sweep(run_command(*overrides))
+        # through the CLI: a run that ends with failed rows keeps the rest and says so
+        assert main(["run", *sweep_overrides(tmp_path / "results"), *overrides]) == FAILED_ROWS
+        assert re.search(r"test-general/(meqsum|longhealth): \d row\(s\) with an engine error, "
+                         r"the first: HTTP 500", capsys.readouterr().out)
+        first = {"run_dir": make_plan(run_command(*overrides)).run_dir}
         assert len(server.requests) == 6  # max_retries=0: one request per row
         rows = load_rows(first["run_dir"])
         assert len(rows) == 6
@@ -83,7 +92,7 @@ def test_engine_errors_are_recomputed_on_rerun(run_command):
         server.fail_first = 0
         second = run_sweep(run_command(*overrides))
         assert len(server.requests) == 9  # only the three failed rows were sent again
-    assert second["run_id"] == first["run_id"]
+    assert Path(second["run_dir"]) == first["run_dir"] and second["failed"] == 0
     assert second["outcomes"]["test-general"]["dropped_failed"] == 3
     assert second["outcomes"]["test-general"]["computed"] == 3
     rows = load_rows(second["run_dir"])

@@ -11,8 +11,9 @@ import pandas as pd
 from clue_ray.pipeline.columns import METRIC_PREFIX
 from clue_ray.pipeline.manifest import MANIFEST
 from clue_ray.pipeline.plan import UNSEEDED
-from clue_ray.pipeline.shards import group_dir, write_shard
-from clue_ray.pipeline.sink import shard_table
+from clue_ray.pipeline.sink import write_rows
+
+SCORING_ID = "constructed"
 
 
 def write_group(run_dir: Path, model: str, task: str, sample_ids: Sequence[str],
@@ -32,7 +33,7 @@ def write_group(run_dir: Path, model: str, task: str, sample_ids: Sequence[str],
         **{METRIC_PREFIX + name: list(values) for name, values in metrics.items()},
     })
     columns = [METRIC_PREFIX + name for name in metrics]
-    write_shard(group_dir(run_dir, model, task), shard_table(frame, columns))
+    write_rows(run_dir, model, task, frame, columns, SCORING_ID)
 
 
 def write_manifest(run_dir: Path, models: dict[str, tuple[str, str | None]],

@@ -108,7 +108,7 @@ def test_report_on_a_sweep_writes_every_file_and_no_credentialed_text(
 
 @pytest.mark.parametrize(("overrides", "message"), [
     (["results={missing}"], "results=.*: no such folder"),
-    (["results={empty}"], "no result shards"),
+    (["results={empty}"], "no score shards"),
     (["results={empty}", "examples=-1"], "examples must be 0 or more"),
     (["results={empty}", "bootstrap.resamples=10"], "bootstrap.resamples must be at least 100"),
     (["results={empty}", "bootstrap.confidence=95"], "bootstrap.confidence must be between"),

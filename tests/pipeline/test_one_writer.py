@@ -1,0 +1,96 @@
+"""One writer per run folder, interruptions and damaged shards, with real processes: a second
+run into a busy folder is refused at once; SIGTERM ends a run in one line with what was
+stored; a truncated shard is set aside and its rows recomputed; nothing is stored twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from clue_ray.errors import ConfigError
+from clue_ray.pipeline.manifest import MANIFEST
+from clue_ray.pipeline.run_lock import LOCK_FILE, run_lock
+from clue_ray.pipeline.shards import inference_files
+from clue_ray.results.summary import load_rows
+
+KEY = ["model", "task", "sample_id", "seed"]
+SLOW = ("engine=simulated", "models=[test-general]", "tasks=[mednli,meqsum]", "limit=6",
+        "engine.simulated.latency_per_prompt_s=2", "engine.simulated.batch_size=1",
+        "shard_rows=1", "scoring_batch_rows=1", "scoring.umls=disabled")
+
+
+def test_a_held_lock_refuses_and_a_dead_holders_lock_is_taken_over(tmp_path, capsys):
+    with run_lock(tmp_path):
+        holder = json.loads((tmp_path / LOCK_FILE).read_text())
+        assert holder["pid"] == os.getpid()
+        with pytest.raises(ConfigError, match=rf"being written by pid {os.getpid()} on "), \
+                run_lock(tmp_path):
+            pass
+    assert (tmp_path / LOCK_FILE).read_text() == ""  # a clean end clears the holder
+    (tmp_path / LOCK_FILE).write_text(json.dumps(
+        {"host": "node-7", "pid": 4242, "started": "2026-11-30T01:02:03+00:00"}))
+    with run_lock(tmp_path):  # its holder died without clearing it: nothing holds the lock
+        pass
+    assert "taking over the run folder from pid 4242 on node-7" in capsys.readouterr().out
+
+
+def wait_for(condition, process: subprocess.Popen, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if process.poll() is not None:
+            pytest.fail(f"the run ended (exit {process.returncode}) before {what}")
+        time.sleep(0.2)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+@pytest.mark.slow
+def test_second_writer_refused_sigterm_then_damaged_shard(conf_with_test_models,
+                                                          sweep_overrides, tmp_path, ray_env):
+    out = tmp_path / "results"
+    command = [sys.executable, "-m", "clue_ray.cli", "run", *sweep_overrides(out), *SLOW]
+    env = {**os.environ, "CLUE_RAY_CONF": str(conf_with_test_models), "HF_HUB_OFFLINE": "1"}
+    log = tmp_path / "first.log"
+    with open(log, "w") as sink:
+        first = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
+        try:
+            model_dir = lambda: next(out.glob("*/model=test-general"), None)  # noqa: E731
+            wait_for(lambda: model_dir() and inference_files(model_dir()), first, 240,
+                     "the first shard")
+            second = subprocess.run(command, env=env, capture_output=True, text=True,
+                                    timeout=120)
+            assert second.returncode == 2
+            assert second.stderr.strip().count("\n") == 0 and "Traceback" not in second.stderr
+            assert f"being written by pid {first.pid} on " in second.stderr
+            first.send_signal(signal.SIGTERM)
+            first.wait(timeout=120)
+        finally:
+            if first.poll() is None:
+                os.killpg(first.pid, signal.SIGKILL)
+    output = log.read_text()
+    assert first.returncode == 130, output[-3000:]
+    (line,) = [x for x in output.splitlines() if "interrupted:" in x]
+    stored = len(load_rows(model_dir().parent))
+    assert f"interrupted: {stored} rows stored in " in line and 0 < stored < 12
+    run_dir = model_dir().parent
+    manifest = json.loads((run_dir / MANIFEST).read_text())
+    assert manifest["attempts"][-1]["status"] == "interrupted"
+
+    damaged = inference_files(model_dir())[0]
+    damaged.write_bytes(damaged.read_bytes()[: damaged.stat().st_size // 2])
+    third = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert third.returncode == 0, third.stderr[-3000:]
+    assert f"damaged shard set aside, its rows are recomputed: {damaged}.damaged" in third.stdout
+    assert Path(f"{damaged}.damaged").exists()
+    rows = load_rows(run_dir)
+    assert len(rows) == 12 and not rows.duplicated(KEY).any()
+    assert rows["metric_accuracy"].notna().sum() == 6  # every mednli row scored once
