@@ -122,6 +122,10 @@ def test_cluster_yaml_has_autoscaling_a100_workers_and_cpu_scoring_workers():
                 if re.search(r"pip install .*\[vllm\]", c)]
     assert installs, cluster["setup_commands"]
     assert any(checkout[0] in c for c in installs), (checkout, installs)
+    # closed by default: token authentication on every node, with the same mounted token
+    for start in (*cluster["head_start_ray_commands"], *cluster["worker_start_ray_commands"]):
+        assert "ray start" not in start or start.startswith("RAY_AUTH_MODE=token ray start")
+    assert "~/.ray/auth_token" in cluster["file_mounts"].values()
 
 
 # --- jobs/kuberay-rayjob.yaml ------------------------------------------------------------------
@@ -136,6 +140,7 @@ def test_kuberay_rayjob_has_head_autoscaling_gpu_and_cpu_groups():
     ray_cluster = spec["rayClusterSpec"]
     assert ray_cluster["enableInTreeAutoscaling"] is True
     assert ray_cluster["rayVersion"] == importlib.metadata.version("ray")
+    assert ray_cluster["authOptions"] == {"mode": "token"}  # the operator makes the token
     head = ray_cluster["headGroupSpec"]
     assert head["template"]["spec"]["containers"], "head pod has no container"
 
@@ -381,6 +386,25 @@ def dashboard_refuses(address: str) -> bool:
         time.sleep(0.5)
 
 
+def launcher_head(home: Path, launching_home: Path) -> dict[str, str]:
+    """What jobs/cluster.yaml gives its head: the token made on the launching machine at the
+    path its file_mounts name (under `home` for /home/ubuntu), and the environment its
+    `ray start --head` command sets; returns that environment."""
+    cluster = load_yaml("cluster.yaml")
+    code, out = run([RAY_CLI, "get-auth-token", "--generate"], clean_env(launching_home), 60)
+    assert code == 0, out
+    (target,) = [t for t, source in cluster["file_mounts"].items()
+                 if source == "~/.ray/auth_token"]
+    mounted = home / Path(target).relative_to("/home/ubuntu")
+    mounted.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(launching_home / ".ray" / "auth_token", mounted)
+    (start,) = [c for c in cluster["head_start_ray_commands"] if "ray start --head" in c]
+    words = shlex.split(start)
+    assigned = dict(w.split("=", 1) for w in words[: words.index("ray")])
+    assert "--dashboard-host=127.0.0.1" in words, "the Jobs API runs code: loopback only"
+    return assigned
+
+
 @pytest.fixture(scope="module")
 def local_head(request, tmp_path_factory: pytest.TempPathFactory,
                conf_with_test_models: Path) -> Iterator[Head]:
@@ -394,6 +418,8 @@ def local_head(request, tmp_path_factory: pytest.TempPathFactory,
     if request.param == "token-in-home":
         code, out = run([RAY_CLI, "get-auth-token", "--generate"], env, timeout=60)
         assert code == 0 and (home / ".ray" / "auth_token").is_file(), out
+    if request.param == "launcher":
+        env.update(launcher_head(home, tmp_path_factory.mktemp("launching-machine")))
     # Every port pinned: a second Ray on the machine holds the defaults (e.g. the dashboard
     # agent's 52365), and a clash leaves the head without a job agent.
     (gcs, dashboard, client, agent_http, agent_grpc, runtime_env_agent, metrics, node_manager,
@@ -474,3 +500,27 @@ def test_submit_sh_runs_a_sweep_on_a_token_protected_head(local_head: Head, tmp_
     assert rows == {"mednli": 3, "medisumcode": 3}
     assert {p.name for p in results.glob("*/model=test-general/task=*")} == {
         "task=mednli", "task=medisumcode"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("local_head", ["launcher"], indirect=True)
+def test_launcher_head_refuses_jobs_without_its_token(local_head: Head, tmp_path,
+                                                      synthetic_data_dir, tiny_bert_dir):
+    """A head started as jobs/cluster.yaml starts it: token authentication on; a client
+    without the token is refused, jobs/submit.sh with it gets a sweep through."""
+    head = local_head
+    assert head.env["RAY_AUTH_MODE"] == "token" and head.protected
+    client = clean_env(tmp_path / "client-home", RAY_TMPDIR=head.env["RAY_TMPDIR"],
+                       CLUE_RAY_CONF=head.env["CLUE_RAY_CONF"])
+    (tmp_path / "empty").mkdir()
+    code, out = run([RAY_CLI, "job", "submit", "--address", head.address, "--working-dir",
+                     tmp_path / "empty", "--", "python", "-c", "pass"], client, timeout=180)
+    assert code != 0 and "authentication token" in out, out[-3000:]
+    token = (head.home / ".ray" / "auth_token").read_text()
+    overrides = ["experiment=demo", "models=[test-baseline]", "tasks=[mednli]", "limit=2",
+                 "engine=simulated", "scoring.umls=disabled", f"data_dir={synthetic_data_dir}",
+                 f"output_dir={tmp_path / 'results'}",
+                 f"scoring.bertscore.model={tiny_bert_dir}", "cluster.address=auto"]
+    code, out = run([SUBMIT, "--address", head.address, *overrides],
+                    {**client, "RAY_AUTH_TOKEN": token}, timeout=300)
+    assert code == 0 and re.search(r"Job '\w+' succeeded", out), out[-6000:]
