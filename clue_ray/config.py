@@ -99,12 +99,17 @@ def load_model(name: str) -> ModelSettings:
 
 
 def chat_template_text(name: str | None) -> str | None:
-    """The Jinja text of conf/chat_template/<name>.jinja."""
+    """The Jinja text of a chat template: a name under conf/chat_templates/ (`llama2`), or
+    the path of a .jinja file."""
     if name is None:
         return None
-    path = conf_dir() / "chat_template" / f"{name}.jinja"
+    path = conf_dir() / "chat_templates" / f"{name}.jinja"
     if not path.is_file():
-        raise ConfigError(f"unknown chat template '{name}' (expected {path})")
+        path = Path(name)
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in (conf_dir() / "chat_templates").glob("*.jinja")))
+        raise ConfigError(f"unknown chat template '{name}': neither a template of "
+                          f"conf/chat_templates/ ({known}) nor a file")
     return path.read_text(encoding="utf-8")
 
 

@@ -13,7 +13,7 @@ class ModelSettings:
     """One model of the study (or of the demo).
 
     hf_id: Hugging Face id (the real loading path); path: a local directory used instead.
-    chat_template: a template name under conf/chat_template/ for models without their own.
+    chat_template: a template name under conf/chat_templates/ for models without their own.
     max_context: overrides the context length read from the model's own config at run time.
     """
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from clue_ray.config import PromptsCommand
+from clue_ray.config import PromptsCommand, chat_template_text
 from clue_ray.errors import ConfigError
 from clue_ray.fileio import write_jsonl
 from clue_ray.tasks.registry import build_samples, task_info
@@ -40,13 +40,8 @@ def _renderer(cmd: PromptsCommand) -> ChatRenderer | None:
         if cmd.task == "longhealth":
             raise ConfigError("longhealth prompts need a tokenizer: pass tokenizer=DIR")
         return None
-    template = None
-    if cmd.chat_template is not None:
-        path = Path(cmd.chat_template)
-        if not path.is_file():
-            raise ConfigError(f"chat_template file not found: {path}")
-        template = path.read_text(encoding="utf-8")
-    return ChatRenderer(load_tokenizer(cmd.tokenizer), chat_template=template)
+    return ChatRenderer(load_tokenizer(cmd.tokenizer),
+                        chat_template=chat_template_text(cmd.chat_template))
 
 
 def _records(samples: list[Sample], renderer: ChatRenderer | None) -> Iterator[dict[str, Any]]:

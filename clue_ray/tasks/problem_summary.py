@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from clue_ray.errors import DatasetError
 from clue_ray.tasks.fewshot import FileTask, Record
 from clue_ray.tasks.readers import read_csv, require_columns
 
+SUBJECTIVES = "Subjectives"
 SUBJECTIVES_ALIAS = "Subjective Sections"
 
 
@@ -14,11 +16,15 @@ def load_records(path: Path) -> list[Record]:
     """CSV rows as strings; `Summary` has every ';' replaced by ', ' (the reference's rule)."""
     rows = read_csv(path)
     header = rows[0].keys()
-    subjectives = "Subjectives" if "Subjectives" in header else SUBJECTIVES_ALIAS
-    require_columns(path, header, (subjectives, "Assessment", "Summary"))
+    if SUBJECTIVES not in header and SUBJECTIVES_ALIAS not in header:
+        raise DatasetError(path, f"missing column '{SUBJECTIVES}' (the reference's name) or "
+                                 f"'{SUBJECTIVES_ALIAS}' (the released file's) (found: "
+                                 f"{', '.join(sorted(header)) or 'none'})", field=SUBJECTIVES)
+    subjectives = SUBJECTIVES if SUBJECTIVES in header else SUBJECTIVES_ALIAS
+    require_columns(path, header, ("Assessment", "Summary"))
     return [
         {
-            "Subjectives": row[subjectives],
+            SUBJECTIVES: row[subjectives],
             "Assessment": row["Assessment"],
             "Summary": row["Summary"].replace(";", ", "),
         }

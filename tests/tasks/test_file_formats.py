@@ -46,9 +46,10 @@ def test_problem_summary_alias_and_semicolon_rule(tmp_path):
 
 def test_problem_summary_missing_column(tmp_path):
     path = write_csv(tmp_path / "p.csv", ["Assessment", "Summary"], [["a", "s"]])
-    with pytest.raises(DatasetError, match="missing column.*'Subjective Sections'") as err:
+    both = r"missing column 'Subjectives' \(the reference's name\) or 'Subjective Sections'"
+    with pytest.raises(DatasetError, match=both) as err:
         problem_summary.load_records(path)
-    assert err.value.field == "Subjective Sections"
+    assert err.value.field == "Subjectives"
 
 
 def test_medisumcode_codes_joined_in_list_order(tmp_path):
