@@ -1,5 +1,6 @@
 """The run manifest (JSON beside the shards): config, versions, commit, data checksums,
-attempts with their times, row counts per model/task, engine utilisation."""
+attempts with their times and engine utilisation, and per model the rows, flags and scores of
+each task and its level scores (under the last attempt's scoring id)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def load_manifest(run_dir: Path) -> dict[str, Any]:
 
 def write_manifest(run_dir: Path, plan: Any, attempt: dict[str, Any],
                    counts: dict[str, Any]) -> Path:
-    """Record this attempt (keeping earlier ones) and the current counts."""
+    """Record this attempt (keeping earlier ones) and the current counts and scores."""
     previous = load_manifest(run_dir)
     attempts = [*previous.get("attempts", []), attempt]
     manifest = {

@@ -74,8 +74,9 @@ def _locked_sweep(plan: Plan, engines: bool) -> dict[str, Any]:
     finally:
         rows = load_rows(plan.run_dir, plan.scoring_id)
         summaries = summarise(rows)
-        counts = {model: {task: {"rows": g.rows, "flags": g.flags}
-                          for task, g in s.tasks.items()} for model, s in summaries.items()}
+        counts = {model: {"tasks": {task: {"rows": g.rows, "flags": g.flags,
+                                           "scores": g.scores} for task, g in s.tasks.items()},
+                          "levels": s.levels} for model, s in summaries.items()}
         attempt = {"started": started, "finished": _now(), "status": status,
                    "pid": os.getpid(), "wall_s": time.perf_counter() - wall,
                    "scoring_id": plan.scoring_id, "models": outcomes}

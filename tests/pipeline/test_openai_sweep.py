@@ -6,6 +6,7 @@ nulls arrive as pd.NA, are scored and kept)."""
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,18 @@ def scored(rows):
     """Whether each row has its task's headline metric."""
     return rows["metric_accuracy"].where(rows.task == "longhealth", rows["metric_rougeL"]
                                          ).notna()
+
+
+@pytest.mark.usefixtures("ray_shutdown")
+def test_an_unreachable_server_fails_every_row_and_the_run_says_so(run_command,
+                                                                   sweep_overrides, tmp_path,
+                                                                   capsys):
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+    overrides = openai_run(url, "tasks=[meqsum]", "limit=2", "engine.openai.max_retries=0")
+    assert main(["run", *sweep_overrides(tmp_path / "results"), *overrides]) == FAILED_ROWS
+    out = capsys.readouterr().out
+    assert "test-general/meqsum: 2 row(s) with an engine error, the first: URLError" in out
+    rows = load_rows(make_plan(run_command(*overrides)).run_dir)
+    assert len(rows) == 2 and rows["engine_error"].notna().all()

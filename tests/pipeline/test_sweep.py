@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -40,12 +41,16 @@ def test_simulated_sweep_then_resume_does_no_inference(run_command, synthetic_da
     ps = rows[rows.task == "problem_summary"]
     for metric in ("rougeL", "bertscore_f1", "umls_f1"):
         assert ps[f"metric_{metric}"].notna().all()
-    manifest = json.loads((first["run_dir"] and
-                           __import__("pathlib").Path(first["run_dir"]) / MANIFEST).read_text())
+    manifest = json.loads((Path(first["run_dir"]) / MANIFEST).read_text())
     assert manifest["run_id"] == first["run_id"]
     assert set(manifest["dataset_sha256"]) == set(TASKS)
     assert manifest["package_versions"]["ray"] == "2.60.0"
-    assert manifest["counts"]["test-general"]["mednli"]["rows"] == expected["mednli"]
+    counts = manifest["counts"]["test-general"]
+    assert counts["tasks"]["mednli"]["rows"] == expected["mednli"]
+    # the level rule of the summary, the manifest and the report: one function
+    summary = first["summaries"]["test-general"]
+    assert counts["levels"] == summary.levels
+    assert counts["tasks"]["mednli"]["scores"] == summary.tasks["mednli"].scores
 
     started = time.perf_counter()
     second = run_sweep(run_command("engine=simulated"))
