@@ -16,6 +16,12 @@ TEST_MODELS = {"test-general": None, "test-biomedical": "test-general"}
 TEST_BASELINE = "test-baseline"  # the parameterless rule; the tiny LM's tokenizer for LongHealth
 
 
+def run_folder(output_dir: Path) -> Path:
+    """The one run folder a run wrote under `output_dir` (output_dir/<run_id>)."""
+    (folder,) = [path for path in Path(output_dir).iterdir() if path.is_dir()]
+    return folder
+
+
 @pytest.fixture(scope="session")
 def ray_env(tmp_path_factory) -> None:
     """Ray's temp dir and auth mode set explicitly (never ~/.ray defaults)."""

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from fixtures_run import run_folder
 
 from clue_ray.pipeline.run import run_sweep
 from clue_ray.pipeline.shards import shard_files
@@ -48,7 +49,7 @@ def wait_for_shards(folder: Path, count: int, process: subprocess.Popen, timeout
 
 
 def sorted_rows(folder: Path) -> pd.DataFrame:
-    rows = load_rows(folder)
+    rows = load_rows(run_folder(folder))
     return rows.sort_values(KEY).reset_index(drop=True)
 
 
@@ -65,7 +66,7 @@ def test_sigkill_then_rerun_equals_an_uninterrupted_run(conf_with_test_models,
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-    partial = len(load_rows(killed_dir))
+    partial = len(load_rows(run_folder(killed_dir)))
     assert 0 < partial < 9 + 7
     resumed = subprocess.run([sys.executable, "-m", "clue_ray.cli", "run", *args], env=env,
                              capture_output=True, text=True, timeout=600)

@@ -21,6 +21,7 @@ import pandas as pd
 import psutil
 import pytest
 from engines.eot_model import ANSWER, build_eot_model
+from fixtures_run import run_folder
 
 from clue_ray.config import RunCommand, compose, load_model
 from clue_ray.engines.base import PromptRow
@@ -102,7 +103,7 @@ def killed_run(conf_with_test_models, sweep_overrides, tmp_path_factory, ray_env
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
     assert process.returncode == 0, log.read_text()[-3000:]
-    rows = load_rows(out).sort_values(KEY).reset_index(drop=True)
+    rows = load_rows(run_folder(out)).sort_values(KEY).reset_index(drop=True)
     return KilledRun(rows, answered, command, env)
 
 
