@@ -41,14 +41,14 @@ def simulated_command(args: argparse.Namespace, output_dir: Path) -> RunCommand:
 
 
 def pipeline_flow(cmd: RunCommand) -> tuple[float, float, int]:
-    """Busy fraction (mean over models), wall time, engine loads per model."""
+    """Busy fraction (engine busy over the wall of the models that have an engine, prompt
+    building and load included; the baseline has none), wall time, engine loads per model."""
     started = time.perf_counter()
     result = run_sweep(cmd)
     wall = time.perf_counter() - started
-    shares = [o["utilisation"] for o in result["outcomes"].values() if o["utilisation"]]
     rows = load_rows(result["run_dir"])
     loads = int(rows.groupby("model")["engine_actor"].nunique().max())
-    return sum(shares) / len(shares), wall, loads
+    return result["engine_utilisation"], wall, loads
 
 
 def sequential_flow(cmd: RunCommand) -> tuple[float, float, int]:
@@ -57,11 +57,11 @@ def sequential_flow(cmd: RunCommand) -> tuple[float, float, int]:
     busy = wall = 0.0
     loads = 0
     scorer = TaskScorer(plan.cmd.scoring, plan.cmd.tasks)
-    for model in plan.models:
+    for model in [m for m in plan.models if m.kind != "baseline"]:  # the baseline has no engine
         for task, refs in plan.references.items():
+            started = time.perf_counter()  # its wall includes building the prompts
             rows = build_rows(plan.run_id, model, task, Path(plan.cmd.data_dir),
                               plan.cmd.longhealth, [(r.sample_id, -1) for r in refs])
-            started = time.perf_counter()
             engine = SimulatedEngine(plan.cmd.engine.simulated)  # a load per task
             loads += 1
             generated = []
@@ -77,7 +77,7 @@ def sequential_flow(cmd: RunCommand) -> tuple[float, float, int]:
                                           g.prediction or "") for r, g in zip(rows, generated,
                                                                                 strict=True)])
             wall += time.perf_counter() - started
-    return busy / wall, wall, loads // len(plan.models)
+    return busy / wall, wall, loads // len([m for m in plan.models if m.kind != "baseline"])
 
 
 def main() -> None:

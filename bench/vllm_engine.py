@@ -28,7 +28,7 @@ import pandas as pd
 from clue_ray.config import RunCommand, compose, load_model
 from clue_ray.demo.build import ensure_bert, ensure_data, ensure_models
 from clue_ray.engines.stop_tokens import model_stop_ids
-from clue_ray.pipeline.manifest import busy_time
+from clue_ray.pipeline.engine_time import busy_time
 from clue_ray.pipeline.plan import make_plan
 from clue_ray.pipeline.prompt_rows import build_rows, context_length
 from clue_ray.pipeline.run import run_sweep

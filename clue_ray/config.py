@@ -55,6 +55,7 @@ class RunCommand:
     seeds: list[int]
     limit: int | None
     shard_rows: int
+    prompt_chunk_rows: int
     scoring_batch_rows: int
     progress_interval_s: float
     engine: EngineSettings

@@ -43,7 +43,9 @@ class ClusterSettings:
     engine_device: what a vLLM worker runs on: "gpu" (one GPU and `cpus_per_engine` CPUs per
     tensor-parallel worker) or "cpu" (`cpus_per_engine` CPUs per worker, KV cache of
     `kv_cache_gib` GiB of RAM per replica). stream_cpus: CPUs reserved by each light step of
-    the stream (row mapping around the engine).
+    the stream (row mapping around the engine). prompt_builders: min and max prompt-building
+    actors per model (each holds the model's tokenizer and the task data), each reserving
+    `prompt_builder_cpus` CPUs.
     """
 
     address: str | None
@@ -55,4 +57,6 @@ class ClusterSettings:
     engine_replicas: list[int]
     cpus_per_engine: float
     stream_cpus: float
+    prompt_builders: list[int]
+    prompt_builder_cpus: float
     scoring_actors: int

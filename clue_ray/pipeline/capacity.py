@@ -35,12 +35,14 @@ def model_demand(cmd: RunCommand, model: ModelSettings) -> Demand:
     if gpus_per_worker:
         per_replica += " + 1 GPU"
     kv = (cluster.kv_cache_gib or 0) if vllm and cluster.engine_device == "cpu" else 0
+    builders = cluster.prompt_builders[0] * cluster.prompt_builder_cpus
     return Demand(
-        cpus=low * replica_cpus + cluster.scoring_actors + cluster.stream_cpus,
+        cpus=low * replica_cpus + cluster.scoring_actors + cluster.stream_cpus + builders,
         gpus=low * workers * gpus_per_worker,
         kv_cache_gib=low * kv,
         how=(f"{low} engine replica(s) x {per_replica} + {cluster.scoring_actors} scoring "
-             f"actor(s) x 1 CPU + stream steps {cluster.stream_cpus:g} CPU"),
+             f"actor(s) x 1 CPU + {cluster.prompt_builders[0]} prompt builder(s) x "
+             f"{cluster.prompt_builder_cpus:g} CPU + stream steps {cluster.stream_cpus:g} CPU"),
     )
 
 
@@ -59,8 +61,9 @@ def check_capacity(cmd: RunCommand, models: Sequence[ModelSettings],
         if demand.cpus > cpus:
             raise ConfigError(
                 f"model '{model.name}' needs {demand.cpus:g} CPUs at once ({how}), but this "
-                f"Ray has {cpus:g}: lower cluster.cpus_per_engine, cluster.scoring_actors or "
-                "cluster.engine_replicas, or raise cluster.num_cpus")
+                f"Ray has {cpus:g}: lower cluster.cpus_per_engine, cluster.scoring_actors, "
+                "cluster.prompt_builder_cpus or cluster.engine_replicas, or raise "
+                "cluster.num_cpus")
         if demand.kv_cache_gib * GIB > available_ram:
             raise ConfigError(
                 f"model '{model.name}' needs {demand.kv_cache_gib:g} GiB of RAM for vLLM's KV "

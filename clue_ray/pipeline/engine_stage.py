@@ -76,5 +76,5 @@ def _prompt_row(record: dict[str, Any]) -> PromptRow:
         max_tokens=int(record["max_tokens"]),
         seed=int(record["seed"]),
         context_overflow=bool(record["context_overflow"]),
-        messages=tuple(json.loads(record["messages"])),
+        messages=tuple(json.loads(record["messages"])) if record["messages"] else (),
     )

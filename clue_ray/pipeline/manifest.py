@@ -67,26 +67,3 @@ def write_manifest(run_dir: Path, plan: Any, attempt: dict[str, Any],
     path = Path(run_dir) / MANIFEST
     write_atomic(path, json.dumps(json_safe(manifest), indent=1, default=str) + "\n")
     return path
-
-
-def busy_time(spans: list[tuple[float, float]]) -> float:
-    """Length of the union of intervals (requests in flight together count once)."""
-    total, reach = 0.0, float("-inf")
-    for start, end in sorted(spans):
-        if end > reach:
-            total += end - max(start, reach)
-            reach = end
-    return total
-
-
-def utilisation(intervals: dict[str, list[tuple[float, float]]]) -> float | None:
-    """Mean over engine actors (a vLLM replica pool counts as one) of busy time / (last
-    batch end - first batch start): load time and waiting before the first batch are not in
-    it."""
-    shares = []
-    for spans in intervals.values():
-        start = min(s for s, _ in spans)
-        end = max(e for _, e in spans)
-        if end > start:
-            shares.append(busy_time(spans) / (end - start))
-    return sum(shares) / len(shares) if shares else None

@@ -1,23 +1,22 @@
 """One model's pass of a run: its stored predictions that lack scores are scored (no engine
-starts for them), then its missing rows stream through engine and scoring; everything lands
-in Parquet shards as it comes, with progress."""
+starts for them), then its missing rows stream from their keys through prompt building,
+engine and scoring into Parquet shards written on the cluster; the driver sees keys and
+engine timing only, for progress and utilisation."""
 
 from __future__ import annotations
 
+import errno
+import time
 from dataclasses import dataclass
 
 import pandas as pd
 
-from clue_ray.metrics.scoring import TaskScorer
 from clue_ray.models import ModelSettings
-from clue_ray.pipeline.manifest import utilisation
+from clue_ray.pipeline.engine_time import EngineClock
 from clue_ray.pipeline.plan import Plan
 from clue_ray.pipeline.progress import Progress
 from clue_ray.pipeline.resume import ModelWork, Pending
-from clue_ray.pipeline.sink import ShardSink
 from clue_ray.pipeline.stages import build_dataset, rescore_dataset
-
-Intervals = dict[str, list[tuple[float, float]]]
 
 
 @dataclass
@@ -29,7 +28,10 @@ class ModelOutcome:
     dropped_failed: int
     dropped_scores: int
     quarantined: list[str]
-    utilisation: float | None
+    engine_busy_s: float
+    wall_s: float  # from the pass's start to its last stored row
+    engine_actors: int
+    utilisation: float | None  # engine busy / (wall x actors), load and prompts included
 
 
 def describe(model: str, work: ModelWork) -> str:
@@ -51,6 +53,7 @@ def describe(model: str, work: ModelWork) -> str:
 
 def run_model(plan: Plan, model: ModelSettings, work: ModelWork) -> ModelOutcome:
     """Score what is stored but unscored, then compute what is missing."""
+    clock = EngineClock(started=time.time())
     print(describe(model.name, work))
     for path in work.quarantined:
         print(f"  damaged shard set aside, its rows are recomputed: {path}")
@@ -58,41 +61,51 @@ def run_model(plan: Plan, model: ModelSettings, work: ModelWork) -> ModelOutcome
     rescore = {t: keys for t, keys in work.rescore.items() if keys}
     totals = {t: len(missing.get(t, [])) + len(rescore.get(t, [])) for t in {*missing, *rescore}}
     with Progress(model.name, totals, plan.cmd.progress_interval_s) as progress:
-        rescored = _stream(plan, model, rescore, progress, inference=False)[0] if rescore else 0
-        computed, intervals = (_stream(plan, model, missing, progress, inference=True)
-                               if missing else (0, {}))
+        rescored = _stream(plan, model, rescore, progress, None) if rescore else 0
+        computed = _stream(plan, model, missing, progress, clock) if missing else 0
     if totals:
         progress.report()
     return ModelOutcome(computed, rescored, work.dropped_failed, work.dropped_scores,
-                        [str(p) for p in work.quarantined], utilisation(intervals))
+                        [str(p) for p in work.quarantined], clock.busy_s(), clock.wall_s(),
+                        len(clock.spans), clock.utilisation())
 
 
 def _stream(plan: Plan, model: ModelSettings, keys: Pending, progress: Progress,
-            inference: bool) -> tuple[int, Intervals]:
-    """Run one dataset to its end; rows written, and the engine's busy intervals."""
-    dataset = (build_dataset if inference else rescore_dataset)(plan, model, keys)
-    sink = ShardSink(plan.run_dir, model.name, metric_names(plan), plan.cmd.shard_rows,
-                     plan.scoring_id, inference=inference)
-    intervals: Intervals = {}
+            clock: EngineClock | None) -> int:
+    """Run one dataset to its end (inference when a clock is given, else rescoring); the
+    number of rows written."""
+    dataset = (build_dataset if clock else rescore_dataset)(plan, model, keys)
+    written = 0
     try:
         for batch in dataset.iter_batches(batch_format="pandas", batch_size=None):
-            if inference:
-                _record_intervals(batch, intervals)
-            sink.add(batch)
+            if clock is not None:
+                _record(batch, clock)
+            written += len(batch)
             for task, count in batch["task"].value_counts().items():
                 progress.update(str(task), int(count))
-    finally:
-        sink.flush()  # rows already scored are kept, whatever stops the stream
-    return sink.written, intervals
+    except Exception as err:
+        full = _disk_full(err)
+        if full is not None:
+            raise full from None
+        raise
+    return written
 
 
-def metric_names(plan: Plan) -> dict[str, list[str]]:
-    """The metric columns of each selected task under the run's scoring settings."""
-    scorer = TaskScorer(plan.cmd.scoring, plan.cmd.tasks)  # loads no model until it scores
-    return {task: list(scorer.metric_names(task)) for task in plan.cmd.tasks}
+def _record(batch: pd.DataFrame, clock: EngineClock) -> None:
+    clock.last_row = time.time()
+    spans = batch[["engine_actor", "engine_started_at", "engine_finished_at"]].dropna()
+    for actor, start, end in spans.drop_duplicates().itertuples(index=False, name=None):
+        clock.add(str(actor), float(start), float(end))
 
 
-def _record_intervals(batch: pd.DataFrame, intervals: Intervals) -> None:
-    spans = batch[["engine_actor", "engine_started_at", "engine_finished_at"]].drop_duplicates()
-    for actor, start, end in spans.itertuples(index=False, name=None):
-        intervals.setdefault(str(actor), []).append((float(start), float(end)))
+def _disk_full(err: BaseException) -> OSError | None:
+    """The disk-full error behind a failure in the writing actor, if that is what it was
+    (Ray hands a worker's exception back with its cause in `cause` or `__cause__`)."""
+    seen: BaseException | None = err
+    for _ in range(16):
+        if seen is None:
+            return None
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            return OSError(seen.errno, seen.strerror, seen.filename)
+        seen = getattr(seen, "cause", None) or seen.__cause__ or seen.__context__
+    return None

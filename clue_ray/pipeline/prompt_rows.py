@@ -54,23 +54,68 @@ def make_renderer(model: ModelSettings) -> ChatRenderer:
     )
 
 
-def task_samples(
-    task: str,
-    data_dir: Path,
-    renderer: ChatRenderer | None,
-    settings: LongHealthSettings,
-    max_context: int | None,
-    wanted: Collection[str],
-) -> list[Sample]:
-    """The samples of one task whose ids are wanted (LongHealth builds only those)."""
-    if task in FILE_TASKS:
-        return [s for s in FILE_TASKS[task].samples(data_dir) if s.sample_id in wanted]
-    if renderer is None:
-        raise ConfigError("longhealth needs a tokenizer to build its prompts")
-    patients = load_patients(data_dir / task_spec(task).source_file)
-    builder = longhealth.LongHealthBuilder(patients, renderer, settings, max_context)
-    return [builder.sample(sample_id) for sample_id in builder.sample_ids()
-            if sample_id in wanted]
+class PromptBuilder:
+    """Builds the prompt rows of one model, holding what is costly to load: the tokenizer
+    (with its token counts), each file task's samples and LongHealth's builder, loaded once
+    and reused by every chunk of keys given to it."""
+
+    def __init__(self, run_id: str, model: ModelSettings, data_dir: Path,
+                 settings: LongHealthSettings, token_ids: bool = True) -> None:
+        self.run_id = run_id
+        self.model = model
+        self.data_dir = data_dir
+        self.settings = settings
+        self.token_ids = token_ids
+        self._renderer: ChatRenderer | None = None
+        self._file_samples: dict[str, dict[str, Sample]] = {}
+        self._longhealth: longhealth.LongHealthBuilder | None = None
+        self._longhealth_ids: set[str] = set()
+
+    def renderer(self) -> ChatRenderer:
+        """The model's renderer, loaded on first use."""
+        if self._renderer is None:
+            self._renderer = make_renderer(self.model)
+        return self._renderer
+
+    def samples(self, task: str, wanted: Collection[str]) -> list[Sample]:
+        """The samples of one task whose ids are wanted, in the task's order."""
+        if task in FILE_TASKS:
+            if task not in self._file_samples:
+                self._file_samples[task] = {
+                    s.sample_id: s for s in FILE_TASKS[task].samples(self.data_dir)}
+            return [s for sid, s in self._file_samples[task].items() if sid in wanted]
+        if self._longhealth is None:
+            renderer = self.renderer()
+            patients = load_patients(self.data_dir / task_spec(task).source_file)
+            self._longhealth = longhealth.LongHealthBuilder(
+                patients, renderer, self.settings, context_length(self.model, renderer))
+            self._longhealth_ids = set(self._longhealth.sample_ids())
+        builder = self._longhealth
+        return [builder.sample(sid) for sid in sorted(wanted) if sid in self._longhealth_ids]
+
+    def rows(self, task: str, missing: Collection[tuple[str, int]]) -> list[dict[str, Any]]:
+        """One row per missing (sample_id, seed) of a task, rendered for the model (the
+        baseline gets its messages instead of a prompt)."""
+        seeds_of: dict[str, list[int]] = {}
+        for sample_id, seed in missing:
+            seeds_of.setdefault(sample_id, []).append(seed)
+        baseline = self.model.kind == "baseline"
+        max_context = 0 if baseline else context_length(self.model, self.renderer())
+        rows = []
+        for sample in self.samples(task, seeds_of):
+            base = _base_row(self.run_id, self.model, sample)
+            if baseline:
+                base["messages"] = json.dumps(sample.messages, ensure_ascii=False)
+            else:
+                rendered = self.renderer().render(sample.messages)
+                base.update(prompt=rendered.text, prompt_tokens=rendered.prompt_tokens,
+                            system_folded=rendered.system_folded,
+                            context_overflow=rendered.prompt_tokens >= max_context)
+                if self.token_ids:
+                    base["prompt_token_ids"] = list(rendered.token_ids)
+            base["prompt_sha256"] = hashlib.sha256(base["prompt"].encode()).hexdigest()
+            rows.extend({**base, "seed": seed} for seed in sorted(seeds_of[sample.sample_id]))
+        return rows
 
 
 def build_rows(
@@ -82,25 +127,7 @@ def build_rows(
     missing: Collection[tuple[str, int]],
 ) -> list[dict[str, Any]]:
     """One row per missing (sample_id, seed) of a task, rendered for the model."""
-    seeds_of: dict[str, list[int]] = {}
-    for sample_id, seed in missing:
-        seeds_of.setdefault(sample_id, []).append(seed)
-    needs_tokenizer = model.kind != "baseline" or task == "longhealth"
-    renderer = make_renderer(model) if needs_tokenizer else None
-    max_context = context_length(model, renderer) if renderer is not None else 0
-    rows = []
-    samples = task_samples(task, data_dir, renderer, settings, max_context or None, seeds_of)
-    for sample in samples:
-        base = _base_row(run_id, model, sample)
-        if renderer is not None and model.kind != "baseline":
-            rendered = renderer.render(sample.messages)
-            base.update(prompt=rendered.text, prompt_token_ids=list(rendered.token_ids),
-                        prompt_tokens=rendered.prompt_tokens,
-                        system_folded=rendered.system_folded,
-                        context_overflow=rendered.prompt_tokens >= max_context)
-        base["prompt_sha256"] = hashlib.sha256(base["prompt"].encode()).hexdigest()
-        rows.extend({**base, "seed": seed} for seed in sorted(seeds_of[sample.sample_id]))
-    return rows
+    return PromptBuilder(run_id, model, data_dir, settings).rows(task, missing)
 
 
 def _base_row(run_id: str, model: ModelSettings, sample: Sample) -> dict[str, Any]:
@@ -110,7 +137,7 @@ def _base_row(run_id: str, model: ModelSettings, sample: Sample) -> dict[str, An
         "task": sample.task,
         "subtask": sample.subtask,
         "sample_id": sample.sample_id,
-        "messages": json.dumps(sample.messages, ensure_ascii=False),
+        "messages": "",
         "reference": sample.reference,
         "max_tokens": sample.max_tokens,
         "prompt": "",

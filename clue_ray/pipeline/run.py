@@ -22,6 +22,7 @@ from clue_ray.errors import ConfigError, Interrupted
 from clue_ray.metrics.scoring import TaskScorer
 from clue_ray.models import ModelSettings
 from clue_ray.pipeline.capacity import check_capacity
+from clue_ray.pipeline.engine_time import sweep_utilisation
 from clue_ray.pipeline.manifest import write_manifest
 from clue_ray.pipeline.model_pass import run_model
 from clue_ray.pipeline.plan import Plan, make_plan
@@ -79,7 +80,8 @@ def _locked_sweep(plan: Plan, engines: bool) -> dict[str, Any]:
                           "levels": s.levels} for model, s in summaries.items()}
         attempt = {"started": started, "finished": _now(), "status": status,
                    "pid": os.getpid(), "wall_s": time.perf_counter() - wall,
-                   "scoring_id": plan.scoring_id, "models": outcomes}
+                   "scoring_id": plan.scoring_id, "models": outcomes,
+                   "engine_utilisation": _sweep_utilisation(plan, outcomes)}
         write_manifest(plan.run_dir, plan, attempt, counts)
     print()
     print(headline_table(summaries, plan.cmd.tasks))
@@ -88,7 +90,16 @@ def _locked_sweep(plan: Plan, engines: bool) -> dict[str, Any]:
         print("\nrows that failed (left out of the scores; a rerun retries them):")
         print("\n".join(failures))
     return {"run_id": plan.run_id, "run_dir": str(plan.run_dir), "outcomes": outcomes,
+            "engine_utilisation": _sweep_utilisation(plan, outcomes),
             "summaries": summaries, "failed": len(failures), "unrun": unrun}
+
+
+def _sweep_utilisation(plan: Plan, outcomes: dict[str, Any]) -> float | None:
+    """Engine busy over engine wall across the models that ran an engine (not the
+    baseline, whose rule needs none)."""
+    engines = [m.name for m in plan.models if m.kind != "baseline" and m.name in outcomes]
+    return sweep_utilisation([(outcomes[n]["engine_busy_s"], outcomes[n]["wall_s"],
+                               outcomes[n]["engine_actors"]) for n in engines])
 
 
 def check_output_dir(output_dir: Path) -> int:

@@ -1,6 +1,6 @@
-"""The sink: buffers finished rows per task and writes them as atomic Parquet shards, the
-inference columns and the score columns apart (predictions first, so a crash between the two
-leaves a prediction to score, never a score without its prediction)."""
+"""Finished rows as atomic Parquet shards, the inference columns and the score columns apart
+(predictions first, so a crash between the two leaves a prediction to score, never a score
+without its prediction)."""
 
 from __future__ import annotations
 
@@ -51,38 +51,3 @@ def write_rows(run_dir: Path, model: str, task: str, frame: pd.DataFrame,
         write_shard(group_dir(run_dir, model, task), shard_table(frame, INFERENCE_STORED))
     write_shard(group_dir(run_dir, model, task, scoring_id),
                 shard_table(frame, [*SCORE_STORED, *metrics]))
-
-
-class ShardSink:
-    """Collects rows of one model; every `shard_rows` rows of a task, writes its inference
-    shard (unless the rows were only rescored) and its score shard."""
-
-    def __init__(self, run_dir: Path, model: str, metric_names: dict[str, list[str]],
-                 shard_rows: int, scoring_id: str, inference: bool = True) -> None:
-        self.run_dir = run_dir
-        self.model = model
-        self.metric_names = metric_names
-        self.shard_rows = shard_rows
-        self.scoring_id = scoring_id
-        self.inference = inference
-        self.buffers: dict[str, list[pd.DataFrame]] = {}
-        self.written = 0
-
-    def add(self, batch: pd.DataFrame) -> None:
-        """Buffer a finished batch; flush the tasks whose buffers are full."""
-        for task, group in batch.groupby("task", sort=False):
-            self.buffers.setdefault(str(task), []).append(group)
-            if sum(len(f) for f in self.buffers[str(task)]) >= self.shard_rows:
-                self.flush(str(task))
-
-    def flush(self, task: str | None = None) -> None:
-        """Write the buffered rows of one task (or of all)."""
-        for name in [task] if task else list(self.buffers):
-            frames = self.buffers.pop(name, [])
-            if not frames:
-                continue
-            frame = pd.concat(frames, ignore_index=True)
-            metrics = [METRIC_PREFIX + m for m in self.metric_names[name]]
-            write_rows(self.run_dir, self.model, name, frame, metrics, self.scoring_id,
-                       self.inference)
-            self.written += len(frame)

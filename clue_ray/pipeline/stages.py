@@ -1,53 +1,46 @@
-"""The Ray Data plans of one model: prompts (built in parallel, longest first) -> engine
-stage (an actor pool, or the vLLM processor) -> scoring stage (CPU actor pool); and stored
-predictions -> scoring stage, for rows whose scores are missing."""
+"""The Ray Data plans of one model: key chunks -> prompt-building actors (longest prompts
+first) -> engine stage (an actor pool, or the vLLM processor) -> scoring stage (CPU actor
+pool) -> shard writer; and stored predictions -> scoring stage -> shard writer, for rows
+whose scores are missing."""
 
 from __future__ import annotations
 
-import math
+import os
 from pathlib import Path
 from typing import Any
 
+from clue_ray.metrics.scoring import TaskScorer
 from clue_ray.models import ModelSettings
 from clue_ray.pipeline.engine_stage import EngineStage
 from clue_ray.pipeline.plan import Plan
-from clue_ray.pipeline.prompt_rows import build_rows, context_length
+from clue_ray.pipeline.prompt_rows import context_length
+from clue_ray.pipeline.prompt_stage import Keys, PromptStage, key_chunks
 from clue_ray.pipeline.scoring_stage import ScoringStage
+from clue_ray.pipeline.shard_writer import ShardWriterStage
 from clue_ray.pipeline.shards import inference_files
 
-LONGHEALTH_CHUNK = 200  # LongHealth sample ids per prompt-building task
 
-
-def prompt_rows(plan: Plan, model: ModelSettings,
-                missing: dict[str, list[tuple[str, int]]]) -> list[dict[str, Any]]:
-    """Rows of every missing key, built by parallel Ray tasks, longest prompt first."""
+def build_dataset(plan: Plan, model: ModelSettings, missing: Keys) -> Any:
+    """The lazy Dataset of one model's missing rows: key chunks -> prompt builders ->
+    engine -> scoring -> shard writer (what reaches the driver is keys and timing)."""
     import ray
 
-    build = ray.remote(build_rows)
-    data_dir = Path(plan.cmd.data_dir).resolve()
-    futures = []
-    for task, keys in missing.items():
-        step = LONGHEALTH_CHUNK if task == "longhealth" else len(keys)
-        for start in range(0, len(keys), step):
-            futures.append(build.remote(plan.run_id, model, task, data_dir,
-                                        plan.cmd.longhealth, keys[start : start + step]))
-    rows = [row for chunk in ray.get(futures) for row in chunk]
-    rows.sort(key=lambda r: (-r["prompt_tokens"], r["task"], r["sample_id"], r["seed"]))
-    return rows
-
-
-def build_dataset(plan: Plan, model: ModelSettings,
-                  missing: dict[str, list[tuple[str, int]]]) -> Any:
-    """The lazy Dataset of one model's missing rows, through engine and scoring."""
-    import ray
-
-    rows = prompt_rows(plan, model, missing)
     cmd, cluster = plan.cmd, plan.cmd.cluster
-    # One block per engine batch: rows stream to scoring and the shards batch by batch, so
-    # progress, shards and resume granularity follow the engine, not the whole dataset.
-    blocks = max(1, math.ceil(len(rows) / cmd.engine.batch_size()))
-    dataset = ray.data.from_items(rows, override_num_blocks=blocks)
-    if cmd.engine.kind == "vllm" and model.kind != "baseline":
+    chunks = list(key_chunks(missing, cmd.prompt_chunk_rows))
+    dataset = ray.data.from_items(chunks, override_num_blocks=max(1, len(chunks)))
+    low, high = cluster.prompt_builders
+    vllm = cmd.engine.kind == "vllm" and model.kind != "baseline"
+    dataset = dataset.map_batches(
+        PromptStage,
+        fn_constructor_kwargs={"run_id": plan.run_id, "model": model,
+                               "data_dir": str(Path(cmd.data_dir).resolve()),
+                               "settings": cmd.longhealth, "token_ids": vllm},
+        batch_size=1,  # one chunk per call: rows leave as soon as their chunk is built
+        batch_format="pandas",
+        compute=ray.data.ActorPoolStrategy(min_size=low, max_size=high),
+        num_cpus=cluster.prompt_builder_cpus,
+    )
+    if vllm:
         from clue_ray.pipeline.vllm_stage import apply_vllm
 
         dataset = apply_vllm(dataset, model, cmd.engine, cluster, context_length(model, None))
@@ -61,11 +54,10 @@ def build_dataset(plan: Plan, model: ModelSettings,
             compute=ray.data.ActorPoolStrategy(min_size=low, max_size=high),
             num_cpus=cluster.cpus_per_engine,
         )
-    return scored(dataset, plan, list(missing))
+    return written(scored(dataset, plan, list(missing)), plan, model, inference=True)
 
 
-def rescore_dataset(plan: Plan, model: ModelSettings, keys: dict[str, list[tuple[str, int]]]
-                    ) -> Any:
+def rescore_dataset(plan: Plan, model: ModelSettings, keys: Keys) -> Any:
     """The stored predictions of these keys (read from the model's inference shards on the
     cluster), through the scoring stage."""
     import ray
@@ -76,7 +68,7 @@ def rescore_dataset(plan: Plan, model: ModelSettings, keys: dict[str, list[tuple
     stored = ray.data.read_parquet(files, partitioning=None)
     chosen = stored.filter(
         lambda row: (row["task"], row["sample_id"], int(row["seed"])) in wanted)
-    return scored(chosen, plan, list(keys))
+    return written(scored(chosen, plan, list(keys)), plan, model, inference=False)
 
 
 def scored(dataset: Any, plan: Plan, tasks: list[str]) -> Any:
@@ -91,3 +83,31 @@ def scored(dataset: Any, plan: Plan, tasks: list[str]) -> Any:
         compute=ray.data.ActorPoolStrategy(size=plan.cmd.cluster.scoring_actors),
         num_cpus=1,
     )
+
+
+def written(dataset: Any, plan: Plan, model: ModelSettings, inference: bool) -> Any:
+    """Scored rows through the one shard-writing actor, placed on the driver's node (where
+    the run folder and its lock are); `shard_rows` rows per write."""
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    on_this_node = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(),
+                                                  soft=False)
+    return dataset.map_batches(
+        ShardWriterStage,
+        fn_constructor_kwargs={"run_dir": str(plan.run_dir), "model": model.name,
+                               "metric_names": metric_names(plan),
+                               "scoring_id": plan.scoring_id, "inference": inference,
+                               "owner_pid": os.getpid()},
+        batch_size=plan.cmd.shard_rows,
+        batch_format="pandas",
+        compute=ray.data.ActorPoolStrategy(size=1),
+        num_cpus=0,
+        ray_remote_args_fn=lambda: {"scheduling_strategy": on_this_node},
+    )
+
+
+def metric_names(plan: Plan) -> dict[str, list[str]]:
+    """The metric columns of each selected task under the run's scoring settings."""
+    scorer = TaskScorer(plan.cmd.scoring, plan.cmd.tasks)  # loads no model until it scores
+    return {task: list(scorer.metric_names(task)) for task in plan.cmd.tasks}

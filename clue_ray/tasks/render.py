@@ -60,6 +60,7 @@ class ChatRenderer:
                 "(give the model a chat_template file)"
             )
         self.count = lru_cache(maxsize=65536)(self._count)
+        self.token_starts = lru_cache(maxsize=4096)(self._token_starts)
         probe = tokenizer.encode("a")
         bos_id = tokenizer.bos_token_id
         self._bos = tokenizer.bos_token if bos_id is not None and probe[:1] == [bos_id] else None
@@ -74,7 +75,7 @@ class ChatRenderer:
         """`len(tokenizer.encode(text))` with the tokenizer's default special tokens."""
         return len(self.tokenizer.encode(text))
 
-    def token_starts(self, text: str) -> list[int]:
+    def _token_starts(self, text: str) -> list[int]:
         """Character offset where each token begins (no special tokens)."""
         encoded = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
         return [start for start, _ in encoded["offset_mapping"]]

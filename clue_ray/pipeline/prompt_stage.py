@@ -1,0 +1,68 @@
+"""Prompt building inside the stream: the dataset starts from chunks of sample keys, and a
+Ray Data actor (tokenizer and task data loaded once per actor) turns each chunk into prompt
+rows, so the engine's first batch waits for one chunk, not for the whole sweep's prompts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from clue_ray.models import ModelSettings
+from clue_ray.pipeline.columns import TASK_COLUMNS
+from clue_ray.pipeline.prompt_rows import PromptBuilder
+from clue_ray.tasks.settings import LongHealthSettings
+
+Keys = dict[str, list[tuple[str, int]]]
+# LongHealth's task2/task3 prompts fill the model's context and task1's a fixed budget: the
+# longest go first, so they are not all left for the end of the stream.
+LENGTH_CLASS = {("longhealth", "task2"): 0, ("longhealth", "task3"): 0,
+                ("longhealth", "task1"): 1}
+OTHER_CLASS = 2
+
+
+def length_class(task: str, sample_id: str) -> int:
+    """0 for the prompts that fill the context, 1 for long bounded ones, 2 for the rest."""
+    subtask = sample_id.split("/")[2] if task == "longhealth" and sample_id.count("/") == 3 \
+        else ""
+    return LENGTH_CLASS.get((task, subtask), OTHER_CLASS)
+
+
+def key_chunks(missing: Keys, chunk_rows: int) -> Iterator[dict[str, str]]:
+    """Chunks of at most `chunk_rows` keys of one task each (`{"task", "keys"}`, the keys as
+    JSON), the longest prompts' chunks first."""
+    ordered = sorted(
+        ((length_class(task, sid), task, sid, seed) for task, keys in missing.items()
+         for sid, seed in keys),
+        key=lambda k: (k[0], k[1], k[2], k[3]))
+    chunk: list[tuple[str, int]] = []
+    current: tuple[int, str] | None = None
+    for klass, task, sid, seed in ordered:
+        if chunk and ((klass, task) != current or len(chunk) == chunk_rows):
+            yield {"task": current[1], "keys": json.dumps(chunk)}  # type: ignore[index]
+            chunk = []
+        current = (klass, task)
+        chunk.append((sid, seed))
+    if chunk and current is not None:
+        yield {"task": current[1], "keys": json.dumps(chunk)}
+
+
+class PromptStage:
+    """Callable class for `Dataset.map_batches`: chunks of keys in, prompt rows out (longest
+    first within the batch)."""
+
+    def __init__(self, run_id: str, model: ModelSettings, data_dir: str,
+                 settings: LongHealthSettings, token_ids: bool) -> None:
+        self.builder = PromptBuilder(run_id, model, Path(data_dir), settings, token_ids)
+
+    def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        """Build the rows of every chunk in the batch."""
+        rows: list[dict[str, Any]] = []
+        for task, keys in zip(batch["task"], batch["keys"], strict=True):
+            pairs = [(str(sid), int(seed)) for sid, seed in json.loads(keys)]
+            rows.extend(self.builder.rows(str(task), pairs))
+        rows.sort(key=lambda r: (-r["prompt_tokens"], r["task"], r["sample_id"], r["seed"]))
+        return pd.DataFrame(rows, columns=list(TASK_COLUMNS))

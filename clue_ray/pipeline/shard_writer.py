@@ -1,0 +1,44 @@
+"""The writing stage: one Ray Data actor, on the driver's node, that writes every batch of
+finished rows as atomic Parquet shards (inference shard first, then its score shard) and
+passes on only keys and engine timing, so no prompt, prediction or reference text ever
+returns to the driver."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import psutil
+
+from clue_ray.pipeline.columns import METRIC_PREFIX
+from clue_ray.pipeline.sink import write_rows
+
+# What the driver gets back per written row: enough for progress and engine utilisation.
+RETURNED = ("task", "engine_actor", "engine_started_at", "engine_finished_at")
+
+
+class ShardWriterStage:
+    """Callable class for `Dataset.map_batches` (a pool of exactly one actor: one writer per
+    run folder, as the run lock promises)."""
+
+    def __init__(self, run_dir: str, model: str, metric_names: dict[str, list[str]],
+                 scoring_id: str, inference: bool, owner_pid: int) -> None:
+        self.owner_pid = owner_pid  # the run holding the folder's lock, on this node
+        self.run_dir = Path(run_dir)
+        self.model = model
+        self.metric_names = metric_names
+        self.scoring_id = scoring_id
+        self.inference = inference
+
+    def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        """Write the batch's rows, one shard pair per task; return their keys and timing.
+        Refuses once the run that owns the folder has ended (a killed driver's stream must
+        not go on writing beside the run that resumes it)."""
+        if not psutil.pid_exists(self.owner_pid):
+            raise RuntimeError(f"the run that started this writer (pid {self.owner_pid}) has "
+                               f"ended: not writing into {self.run_dir}")
+        for task, group in batch.groupby("task", sort=False):
+            metrics = [METRIC_PREFIX + m for m in self.metric_names[str(task)]]
+            write_rows(self.run_dir, self.model, str(task), group.reset_index(drop=True),
+                       metrics, self.scoring_id, self.inference)
+        return pd.DataFrame({c: batch[c].to_numpy() if c in batch else None for c in RETURNED})
