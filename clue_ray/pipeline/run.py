@@ -6,6 +6,7 @@ that failed."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import threading
@@ -33,6 +34,7 @@ from clue_ray.pipeline.shards import clean_partial_files
 from clue_ray.results.summary import failed_rows, headline_table, load_rows, summarise
 
 GIB = 1 << 30
+ERROR_LINE = re.compile(r"^[\w.]+(Error|Exception|Exit): ")
 
 
 def run_sweep(cmd: RunCommand, engines: bool = True) -> dict[str, Any]:
@@ -62,11 +64,20 @@ def _locked_sweep(plan: Plan, engines: bool) -> dict[str, Any]:
     if pending:  # a finished run starts no Ray and loads no model
         _start_ray(plan.cmd, [m for m in pending if any(work[m.name].missing.values())])
     outcomes: dict[str, Any] = {}
+    broken: dict[str, str] = {}  # model -> why its pass stopped (the sweep went on)
     status = "failed"
     try:
         with _sigterm_as_interrupt():  # after Ray starts: its core worker installs its own
             for model in plan.models:
-                outcomes[model.name] = run_model(plan, model, work[model.name]).__dict__
+                try:
+                    outcomes[model.name] = run_model(plan, model, work[model.name]).__dict__
+                except Exception as err:
+                    if not _from_workers(err):
+                        raise  # a full disk or a setting stops every model alike
+                    broken[model.name] = root_cause(err)
+                    outcomes[model.name] = {"error": broken[model.name]}
+                    print(f"{model.name}: stopped, the sweep goes on with the other models: "
+                          f"{broken[model.name]}")
         status = "finished"
     except KeyboardInterrupt:
         status = "interrupted"
@@ -85,7 +96,8 @@ def _locked_sweep(plan: Plan, engines: bool) -> dict[str, Any]:
         write_manifest(plan.run_dir, plan, attempt, counts)
     print()
     print(headline_table(summaries, plan.cmd.tasks))
-    failures = failed_rows(rows)
+    failures = failed_rows(rows) + [f"  {name}: the model's pass stopped: {why}"
+                                     for name, why in broken.items()]
     if failures:
         print("\nrows that failed (left out of the scores; a rerun retries them):")
         print("\n".join(failures))
@@ -94,10 +106,30 @@ def _locked_sweep(plan: Plan, engines: bool) -> dict[str, Any]:
             "summaries": summaries, "failed": len(failures), "unrun": unrun}
 
 
+def _from_workers(err: BaseException) -> bool:
+    """Whether a failure came from the model's stream on the cluster (a model that cannot
+    load, an engine that crashed), not from this process."""
+    from ray.exceptions import RayError
+
+    return isinstance(err, RayError) or type(err).__module__.startswith("ray.")
+
+
+def root_cause(err: BaseException) -> str:
+    """One line for a failure raised through Ray: the last error line of the worker's
+    traceback that is not Ray's own wrapper (e.g. why a model could not load)."""
+    lines = [line.strip() for line in str(err).splitlines()]
+    errors = [line for line in lines if ERROR_LINE.match(line)
+              and not line.startswith(("ray.", "UserCodeException", "RayTaskError"))]
+    line = errors[-1] if errors else f"{type(err).__name__}: {lines[0] if lines else ''}"
+    name, _, message = line.partition(": ")
+    return f"{name.rsplit('.', 1)[-1]}: {message}"[:300]
+
+
 def _sweep_utilisation(plan: Plan, outcomes: dict[str, Any]) -> float | None:
     """Engine busy over engine wall across the models that ran an engine (not the
     baseline, whose rule needs none)."""
-    engines = [m.name for m in plan.models if m.kind != "baseline" and m.name in outcomes]
+    engines = [m.name for m in plan.models
+               if m.kind != "baseline" and "engine_busy_s" in outcomes.get(m.name, {})]
     return sweep_utilisation([(outcomes[n]["engine_busy_s"], outcomes[n]["wall_s"],
                                outcomes[n]["engine_actors"]) for n in engines])
 

@@ -19,6 +19,8 @@ from clue_ray.pipeline.scoring_stage import ScoringStage
 from clue_ray.pipeline.shard_writer import ShardWriterStage
 from clue_ray.pipeline.shards import inference_files
 
+NODE_ID_LABEL = "ray.io/node-id"  # the label Ray gives every node
+
 
 def build_dataset(plan: Plan, model: ModelSettings, missing: Keys) -> Any:
     """The lazy Dataset of one model's missing rows: key chunks -> prompt builders ->
@@ -89,10 +91,8 @@ def written(dataset: Any, plan: Plan, model: ModelSettings, inference: bool) -> 
     """Scored rows through the one shard-writing actor, placed on the driver's node (where
     the run folder and its lock are); `shard_rows` rows per write."""
     import ray
-    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-    on_this_node = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(),
-                                                  soft=False)
+    this_node = ray.get_runtime_context().get_node_id()
     return dataset.map_batches(
         ShardWriterStage,
         fn_constructor_kwargs={"run_dir": str(plan.run_dir), "model": model.name,
@@ -103,7 +103,7 @@ def written(dataset: Any, plan: Plan, model: ModelSettings, inference: bool) -> 
         batch_format="pandas",
         compute=ray.data.ActorPoolStrategy(size=1),
         num_cpus=0,
-        ray_remote_args_fn=lambda: {"scheduling_strategy": on_this_node},
+        label_selector={NODE_ID_LABEL: this_node},
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -97,11 +98,24 @@ def test_unknown_experiment_lists_the_available_ones(run_command):
 
 
 @pytest.mark.usefixtures("ray_shutdown")
-def test_transformers_engine_on_a_tiny_model(run_command):
-    result = run_sweep(run_command("engine=transformers", "models=[test-general]",
+def test_transformers_engine_on_a_tiny_model_and_a_model_that_cannot_load(
+        run_command, conf_with_test_models, tmp_path, monkeypatch, capsys):
+    conf = tmp_path / "conf"
+    shutil.copytree(conf_with_test_models, conf)
+    broken = (conf / "model" / "test-general.yaml").read_text().replace(
+        "test-general", "test-broken").replace("path: ", f"path: {tmp_path / 'empty'} # ")
+    (conf / "model" / "test-broken.yaml").write_text(broken)
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("CLUE_RAY_CONF", str(conf))
+    result = run_sweep(run_command("engine=transformers", "models=[test-broken,test-general]",
                                    "tasks=[mednli,medisumcode]",
                                    "limit=4", "engine.transformers.batch_size=2"))
+    out = capsys.readouterr().out
+    assert "test-broken: stopped, the sweep goes on with the other models: " in out
+    assert "cannot load tokenizer" in result["outcomes"]["test-broken"]["error"]
+    assert result["failed"] == 1  # the run exits 3
     rows = load_rows(result["run_dir"])
+    assert set(rows["model"]) == {"test-general"}
     assert rows.groupby("task").size().to_dict() == {"mednli": 4, "medisumcode": 4}
     assert (rows["output_tokens"] > 0).all()
     assert rows["finish_reason"].isin(["stop", "length"]).all()
