@@ -78,17 +78,24 @@ class Watch:
                     self.builder_cpu[process.pid] = (seen, cpu)
 
 
-def make_conf(folder: Path, context: int) -> Path:
-    """conf/ with the three bench models (config.json + the shared tokenizer files)."""
-    conf = folder / "conf"
-    shutil.copytree(REPO / "conf", conf)
-    for name, (tokenizer, template) in MODELS.items():
-        model_dir = folder / "models" / name
+def make_models(folder: Path, context: int) -> Path:
+    """The three bench models: config.json + the shared tokenizer files."""
+    for name, (tokenizer, _) in MODELS.items():
+        model_dir = folder / name
         model_dir.mkdir(parents=True)
         for file in (TOKENIZERS / tokenizer).iterdir():
             (model_dir / file.name).symlink_to(file)
         (model_dir / "config.json").write_text(json.dumps(
             {"model_type": "llama", "max_position_embeddings": context}))
+    return folder
+
+
+def make_conf(folder: Path, code: Path, models: Path, context: int) -> Path:
+    """A copy of the conf/ of the code under `code`, with the bench models registered."""
+    conf = folder / "conf"
+    shutil.copytree(code / "conf", conf)
+    for name, (_, template) in MODELS.items():
+        model_dir = models / name
         (conf / "model" / f"{name}.yaml").write_text(
             f"name: {name}\nhf_id: bench/{name}\nrevision: main\nkind: general\n"
             "base_model: null\nparams_b: 8\ntensor_parallel_size: 1\n"
@@ -167,11 +174,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_datasets(folder / "data", sizes)
-        conf = make_conf(folder, args.context)
-        flows = {"stream": run_flow(REPO, conf, folder / "data", folder / "stream", args)}
-        if args.before:
-            flows["before"] = run_flow(args.before, conf, folder / "data", folder / "before",
-                                       args)
+        models = make_models(folder / "models", args.context)
+        flows = {}
+        for name, code in [("stream", REPO), ("before", args.before)]:
+            if code is not None:
+                conf = make_conf(folder / f"conf-{name}", code, models, args.context)
+                flows[name] = run_flow(code, conf, folder / "data", folder / name, args)
     print(f"\nsizes: {sizes}; context {args.context}; simulated engine "
           f"{args.prompt_token_us} us/prompt token, {args.output_token_ms} ms/output token")
     print(f"{'flow':<8}{'model':<16}{'rows':>7}{'first batch s':>15}{'busy share':>12}"

@@ -66,7 +66,8 @@ def read_scores(results: Path) -> tuple[pd.DataFrame, list[str]]:
                 newest[run] = max(newest.get(run, 0.0), path.stat().st_mtime)
                 tables.append(table)
     if not tables:
-        raise ConfigError(f"results={results}: no readable score rows")
+        raise ConfigError(f"results={results}: no readable score rows"
+                          + (f" ({'; '.join(notes)})" if notes else ""))
     frame = pa.concat_tables(tables, promote_options="permissive").to_pandas()
     frame["flags"] = frame["flags"].map(lambda v: list(v) if v is not None else [])
     frame, dedup_notes = once_per_key(frame)

@@ -3,8 +3,10 @@ score shard is skipped and named (not a pyarrow traceback)."""
 
 from __future__ import annotations
 
+import pytest
 from constructed import write_group
 
+from clue_ray.errors import ConfigError
 from clue_ray.pipeline.shards import shard_files
 from clue_ray.results.load import read_scores
 
@@ -30,3 +32,11 @@ def test_a_damaged_score_shard_is_skipped_and_named(tmp_path):
     assert list(rows["task"]) == ["mednli", "mednli"]
     assert notes == [f"unreadable shard skipped (its rows are missing from this report): "
                      f"{damaged} (ArrowInvalid)"]
+
+
+def test_when_every_score_shard_is_damaged_the_error_names_them(tmp_path):
+    write_group(tmp_path / "run-a", "m", "meqsum", ["0"], {"rougeL": [0.5]})
+    (damaged,) = [p for p in shard_files(tmp_path) if "scores=" in str(p)]
+    damaged.write_bytes(damaged.read_bytes()[:40])
+    with pytest.raises(ConfigError, match=rf"no readable score rows \(.*{damaged}"):
+        read_scores(tmp_path)

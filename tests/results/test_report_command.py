@@ -61,7 +61,7 @@ def test_report_on_a_sweep_writes_every_file_and_no_credentialed_text(
         run_command, synthetic_data_dir, tmp_path, capsys):
     data = tmp_path / "data"
     shutil.copytree(synthetic_data_dir, data)
-    sweep = run_sweep(run_command("engine=simulated", MODELS, f"data_dir={data}"))
+    sweep = run_sweep(run_command("engine=simulated", MODELS, f"data_dir={data}", "limit=5"))
     rows = load_rows(Path(sweep["run_dir"]))
     shutil.rmtree(data)  # the report reads the shards alone
     capsys.readouterr()
