@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +16,19 @@ from clue_ray.config import RunCommand, compose
 REPO = Path(__file__).resolve().parents[1]
 TEST_MODELS = {"test-general": None, "test-biomedical": "test-general"}
 TEST_BASELINE = "test-baseline"  # the parameterless rule; the tiny LM's tokenizer for LongHealth
+
+
+def wait_for(condition: Callable[[], object], process: subprocess.Popen, timeout: float,
+             what: str) -> None:
+    """Poll `condition` until true; fail if the process ends first or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if process.poll() is not None:
+            pytest.fail(f"the run ended (exit {process.returncode}) before {what}")
+        time.sleep(0.2)
+    pytest.fail(f"timed out waiting for {what}")
 
 
 def run_folder(output_dir: Path) -> Path:

@@ -9,10 +9,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from fixtures_run import wait_for
 
 from clue_ray.errors import ConfigError
 from clue_ray.pipeline.manifest import MANIFEST
@@ -39,17 +39,6 @@ def test_a_held_lock_refuses_and_a_dead_holders_lock_is_taken_over(tmp_path, cap
     with run_lock(tmp_path):  # its holder died without clearing it: nothing holds the lock
         pass
     assert "taking over the run folder from pid 4242 on node-7" in capsys.readouterr().out
-
-
-def wait_for(condition, process: subprocess.Popen, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        if process.poll() is not None:
-            pytest.fail(f"the run ended (exit {process.returncode}) before {what}")
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 @pytest.mark.slow

@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, replace
 from importlib.util import find_spec
 from pathlib import Path
@@ -21,7 +20,7 @@ import pandas as pd
 import psutil
 import pytest
 from engines.eot_model import ANSWER, build_eot_model
-from fixtures_run import run_folder
+from fixtures_run import run_folder, wait_for
 
 from clue_ray.config import RunCommand, compose, load_model
 from clue_ray.engines.base import PromptRow
@@ -64,17 +63,6 @@ def engine_actors() -> list[psutil.Process]:
         if ENGINE_ACTOR in cmdline and "EngineCore" not in cmdline:
             found.append(process)
     return found
-
-
-def wait_for(condition, process: subprocess.Popen, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        if process.poll() is not None:
-            pytest.fail(f"the run ended (exit {process.returncode}) before {what}")
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")
