@@ -104,10 +104,10 @@ def make_conf(folder: Path, code: Path, models: Path, context: int) -> Path:
     return conf
 
 
-def run_flow(code: Path, conf: Path, data: Path, out: Path, args: argparse.Namespace
-             ) -> dict:
-    """One sweep with the code under `code`; its measurements."""
-    overrides = [
+def run_flow(code: Path, conf: Path, data: Path, out: Path, args: argparse.Namespace,
+             extra: list[str]) -> dict:
+    """One sweep with the code under `code` (and these overrides); its measurements."""
+    overrides = [*extra,
         "experiment=demo", "engine=simulated", f"models=[{','.join(MODELS)}]",
         f"data_dir={data}", f"output_dir={out}", "scoring.umls=disabled",
         f"scoring.bertscore.model={TINY_BERT}", "progress_interval_s=30",
@@ -179,7 +179,9 @@ def main() -> None:
         for name, code in [("stream", REPO), ("before", args.before)]:
             if code is not None:
                 conf = make_conf(folder / f"conf-{name}", code, models, args.context)
-                flows[name] = run_flow(code, conf, folder / "data", folder / name, args)
+                # the simulated engine needs no CPU: a second prompt builder can have one
+                extra = ["cluster.prompt_builders=[1,2]"] if name == "stream" else []
+                flows[name] = run_flow(code, conf, folder / "data", folder / name, args, extra)
     print(f"\nsizes: {sizes}; context {args.context}; simulated engine "
           f"{args.prompt_token_us} us/prompt token, {args.output_token_ms} ms/output token")
     print(f"{'flow':<8}{'model':<16}{'rows':>7}{'first batch s':>15}{'busy share':>12}"
