@@ -6,6 +6,7 @@ when a selected task needs them; `scoring.umls=disabled` leaves the UMLS metrics
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +107,16 @@ class TaskScorer:
             check_pipeline(self.settings.scispacy.spacy_model)
             if self.settings.scispacy.kb_dir is not None:
                 check_kb_dir(Path(self.settings.scispacy.kb_dir))
+
+    def load(self) -> None:
+        """Load the model-backed scorers the selected tasks need now, at a scoring actor's
+        start, so that loading overlaps prompt building and the engine's load. One that
+        fails is left unloaded: each batch tries it again and records its error."""
+        needed = {name for task in self.tasks for name, _ in self.groups(task)}
+        for name, loader in (("bertscore", self.bert), ("umls", self.umls)):
+            if name in needed:
+                with contextlib.suppress(Exception):  # reported per row by the batches
+                    loader()
 
     def score(self, task: str, items: Sequence[ScoreItem]) -> list[Metrics]:
         """Per-sample metrics of a batch of one task; any failure is raised."""

@@ -70,6 +70,19 @@ class PromptBuilder:
         self._file_samples: dict[str, dict[str, Sample]] = {}
         self._longhealth: longhealth.LongHealthBuilder | None = None
         self._longhealth_ids: set[str] = set()
+        self._context: int | None = None
+
+    def load(self) -> None:
+        """Load now what every chunk needs (a model's tokenizer and context length), so that
+        it overlaps the other stages' start-up instead of delaying the first chunk."""
+        if self.model.kind != "baseline":
+            self.context()
+
+    def context(self) -> int:
+        """The model's context length (read once)."""
+        if self._context is None:
+            self._context = context_length(self.model, self.renderer())
+        return self._context
 
     def renderer(self) -> ChatRenderer:
         """The model's renderer, loaded on first use."""
@@ -88,7 +101,7 @@ class PromptBuilder:
             renderer = self.renderer()
             patients = load_patients(self.data_dir / task_spec(task).source_file)
             self._longhealth = longhealth.LongHealthBuilder(
-                patients, renderer, self.settings, context_length(self.model, renderer))
+                patients, renderer, self.settings, self.context())
             self._longhealth_ids = set(self._longhealth.sample_ids())
         builder = self._longhealth
         return [builder.sample(sid) for sid in sorted(wanted) if sid in self._longhealth_ids]
@@ -100,7 +113,7 @@ class PromptBuilder:
         for sample_id, seed in missing:
             seeds_of.setdefault(sample_id, []).append(seed)
         baseline = self.model.kind == "baseline"
-        max_context = 0 if baseline else context_length(self.model, self.renderer())
+        max_context = 0 if baseline else self.context()
         rows = []
         for sample in self.samples(task, seeds_of):
             base = _base_row(self.run_id, self.model, sample)

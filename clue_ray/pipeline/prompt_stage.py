@@ -57,6 +57,7 @@ class PromptStage:
     def __init__(self, run_id: str, model: ModelSettings, data_dir: str,
                  settings: LongHealthSettings, token_ids: bool) -> None:
         self.builder = PromptBuilder(run_id, model, Path(data_dir), settings, token_ids)
+        self.builder.load()
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
         """Build the rows of every chunk in the batch."""

@@ -39,6 +39,7 @@ class ScoringStage:
 
     def __init__(self, settings: ScoringSettings, tasks: Sequence[str]) -> None:
         self.scorer = TaskScorer(settings, tasks)
+        self.scorer.load()
         self.repetition = settings.repetition
         self.columns = metric_columns(self.scorer, tasks)
 
