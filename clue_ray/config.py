@@ -56,6 +56,7 @@ class RunCommand:
     limit: int | None
     shard_rows: int
     prompt_chunk_rows: int
+    prompt_cache: bool
     scoring_batch_rows: int
     progress_interval_s: float
     engine: EngineSettings

@@ -11,6 +11,7 @@ from typing import Any
 from clue_ray.config import chat_template_text
 from clue_ray.errors import ConfigError
 from clue_ray.models import ModelSettings
+from clue_ray.pipeline.prompt_cache import PromptCache
 from clue_ray.tasks import longhealth
 from clue_ray.tasks.longhealth_data import load_patients
 from clue_ray.tasks.registry import FILE_TASKS
@@ -60,7 +61,8 @@ class PromptBuilder:
     and reused by every chunk of keys given to it."""
 
     def __init__(self, run_id: str, model: ModelSettings, data_dir: Path,
-                 settings: LongHealthSettings, token_ids: bool = True) -> None:
+                 settings: LongHealthSettings, token_ids: bool = True,
+                 cache_dir: Path | None = None) -> None:
         self.run_id = run_id
         self.model = model
         self.data_dir = data_dir
@@ -71,12 +73,16 @@ class PromptBuilder:
         self._longhealth: longhealth.LongHealthBuilder | None = None
         self._longhealth_ids: set[str] = set()
         self._context: int | None = None
+        self.cache_dir = cache_dir
+        self._cache: PromptCache | None = None
 
     def load(self) -> None:
-        """Load now what every chunk needs (a model's tokenizer and context length), so that
+        """Load now what every chunk needs (a model's tokenizer, context length and cache
+        key), so that
         it overlaps the other stages' start-up instead of delaying the first chunk."""
         if self.model.kind != "baseline":
             self.context()
+            self.cache()
 
     def context(self) -> int:
         """The model's context length (read once)."""
@@ -106,28 +112,51 @@ class PromptBuilder:
         builder = self._longhealth
         return [builder.sample(sid) for sid in sorted(wanted) if sid in self._longhealth_ids]
 
+    def cache(self) -> PromptCache | None:
+        """The prompt cache of this model's cache key (None without a cache folder, and for
+        the baseline, whose rows are cheap)."""
+        if self.cache_dir is None or self.model.kind == "baseline":
+            return None
+        if self._cache is None:
+            self._cache = PromptCache(self.cache_dir, self.renderer(), self.context(),
+                                      self.token_ids)
+        return self._cache
+
     def rows(self, task: str, missing: Collection[tuple[str, int]]) -> list[dict[str, Any]]:
         """One row per missing (sample_id, seed) of a task, rendered for the model (the
-        baseline gets its messages instead of a prompt)."""
+        baseline gets its messages instead of a prompt); from the cache when another model
+        of the same cache key built them."""
         seeds_of: dict[str, list[int]] = {}
         for sample_id, seed in missing:
             seeds_of.setdefault(sample_id, []).append(seed)
+        cache = self.cache()
+        per_sample = cache.get(task, seeds_of) if cache is not None else None
+        if per_sample is None:
+            per_sample = self._build(task, seeds_of)
+            if cache is not None:
+                cache.put(task, seeds_of, per_sample)
+        return [{"run_id": self.run_id, "model": self.model.name, "messages": "", **row,
+                 "seed": seed}
+                for row in per_sample for seed in sorted(seeds_of[row["sample_id"]])]
+
+    def _build(self, task: str, wanted: Collection[str]) -> list[dict[str, Any]]:
+        """One row per wanted sample (without run, model and seed), in the task's order."""
         baseline = self.model.kind == "baseline"
         max_context = 0 if baseline else self.context()
         rows = []
-        for sample in self.samples(task, seeds_of):
-            base = _base_row(self.run_id, self.model, sample)
+        for sample in self.samples(task, wanted):
+            row = _sample_row(sample)
             if baseline:
-                base["messages"] = json.dumps(sample.messages, ensure_ascii=False)
+                row["messages"] = json.dumps(sample.messages, ensure_ascii=False)
             else:
                 rendered = self.renderer().render(sample.messages)
-                base.update(prompt=rendered.text, prompt_tokens=rendered.prompt_tokens,
-                            system_folded=rendered.system_folded,
-                            context_overflow=rendered.prompt_tokens >= max_context)
+                row.update(prompt=rendered.text, prompt_tokens=rendered.prompt_tokens,
+                           system_folded=rendered.system_folded,
+                           context_overflow=rendered.prompt_tokens >= max_context)
                 if self.token_ids:
-                    base["prompt_token_ids"] = list(rendered.token_ids)
-            base["prompt_sha256"] = hashlib.sha256(base["prompt"].encode()).hexdigest()
-            rows.extend({**base, "seed": seed} for seed in sorted(seeds_of[sample.sample_id]))
+                    row["prompt_token_ids"] = list(rendered.token_ids)
+            row["prompt_sha256"] = hashlib.sha256(row["prompt"].encode()).hexdigest()
+            rows.append(row)
         return rows
 
 
@@ -143,10 +172,8 @@ def build_rows(
     return PromptBuilder(run_id, model, data_dir, settings).rows(task, missing)
 
 
-def _base_row(run_id: str, model: ModelSettings, sample: Sample) -> dict[str, Any]:
+def _sample_row(sample: Sample) -> dict[str, Any]:
     return {
-        "run_id": run_id,
-        "model": model.name,
         "task": sample.task,
         "subtask": sample.subtask,
         "sample_id": sample.sample_id,

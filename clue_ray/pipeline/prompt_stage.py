@@ -55,8 +55,9 @@ class PromptStage:
     first within the batch)."""
 
     def __init__(self, run_id: str, model: ModelSettings, data_dir: str,
-                 settings: LongHealthSettings, token_ids: bool) -> None:
-        self.builder = PromptBuilder(run_id, model, Path(data_dir), settings, token_ids)
+                 settings: LongHealthSettings, token_ids: bool, cache_dir: str | None) -> None:
+        self.builder = PromptBuilder(run_id, model, Path(data_dir), settings, token_ids,
+                                     Path(cache_dir) if cache_dir else None)
         self.builder.load()
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from clue_ray.metrics.scoring import TaskScorer
 from clue_ray.models import ModelSettings
 from clue_ray.pipeline.engine_stage import EngineStage
 from clue_ray.pipeline.plan import Plan
+from clue_ray.pipeline.prompt_cache import CACHE_DIR
 from clue_ray.pipeline.prompt_rows import context_length
 from clue_ray.pipeline.prompt_stage import Keys, PromptStage, key_chunks
 from clue_ray.pipeline.scoring_stage import ScoringStage
@@ -36,7 +37,9 @@ def build_dataset(plan: Plan, model: ModelSettings, missing: Keys) -> Any:
         PromptStage,
         fn_constructor_kwargs={"run_id": plan.run_id, "model": model,
                                "data_dir": str(Path(cmd.data_dir).resolve()),
-                               "settings": cmd.longhealth, "token_ids": vllm},
+                               "settings": cmd.longhealth, "token_ids": vllm,
+                               "cache_dir": str(plan.run_dir / CACHE_DIR)
+                               if cmd.prompt_cache else None},
         batch_size=1,  # one chunk per call: rows leave as soon as their chunk is built
         batch_format="pandas",
         compute=ray.data.ActorPoolStrategy(min_size=low, max_size=high),

@@ -51,7 +51,8 @@ def settings(run_command) -> LongHealthSettings:
 @pytest.mark.parametrize("task", ["meqsum", "longhealth"])
 def test_prompt_actor_rows_equal_direct_building(general, settings, synthetic_data_dir, task):
     keys = [(r.sample_id, -1) for r in build_references(task, synthetic_data_dir)][:6]
-    stage = PromptStage("run", general, str(synthetic_data_dir), settings, token_ids=True)
+    stage = PromptStage("run", general, str(synthetic_data_dir), settings, token_ids=True,
+                        cache_dir=None)
     halves = [keys[:3], keys[3:]]  # two calls on one actor: the tokenizer loads once
     built = pd.concat([stage(pd.DataFrame({"task": [task], "keys": [json.dumps(h)]}))
                        for h in halves], ignore_index=True)
@@ -71,7 +72,8 @@ def test_prompt_actor_rows_equal_direct_building(general, settings, synthetic_da
 def test_rows_without_token_ids_when_the_engine_needs_none(general, settings,
                                                            synthetic_data_dir):
     keys = [(r.sample_id, -1) for r in build_references("mednli", synthetic_data_dir)][:2]
-    stage = PromptStage("run", general, str(synthetic_data_dir), settings, token_ids=False)
+    stage = PromptStage("run", general, str(synthetic_data_dir), settings, token_ids=False,
+                        cache_dir=None)
     rows = stage(pd.DataFrame({"task": ["mednli"], "keys": [json.dumps(keys)]}))
     assert rows["prompt_token_ids"].map(len).eq(0).all() and (rows["prompt_tokens"] > 0).all()
 
