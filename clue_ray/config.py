@@ -57,6 +57,7 @@ class RunCommand:
     shard_rows: int
     prompt_chunk_rows: int
     prompt_cache: bool
+    prompt_cache_dir: str | None
     scoring_batch_rows: int
     progress_interval_s: float
     engine: EngineSettings

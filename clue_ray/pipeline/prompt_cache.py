@@ -1,17 +1,23 @@
 """Prompts built once per sweep: models whose prompts are bound to be identical (same
 tokenizer vocabulary and special tokens, chat template, system-role handling and context
-length; the run folder already fixes the data, the prompt templates and LongHealth's settings)
-share one cache key, and the rows of a chunk of samples are stored under it as a Parquet file
-in the run folder. The next model of the key reads them instead of tokenising again.
+length; the run id already fixes the data, the prompt templates and LongHealth's settings)
+share one cache key, and the rows of a chunk of samples are stored under it as a Parquet file.
+The next model of the key reads them instead of tokenising again.
+
+The cache holds prompt text, so it stays out of the results folder (which people share):
+it lives in a folder only its user can open, on each node's temporary disk unless configured,
+and a sweep that finishes removes its own (an interrupted one keeps it for the resume).
 
 A chunk's file is named by its task and sample ids, so a hit needs the same chunk of samples
 (a fresh sweep chunks every model alike; after a partial resume, chunks that differ are
-built again). On a cluster without a shared file system each node keeps its own cache."""
+built again). On a cluster each node keeps its own cache unless the folder is shared."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import tempfile
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -22,10 +28,18 @@ import pyarrow.parquet as pq
 from clue_ray.pipeline.shards import write_shard
 from clue_ray.tasks.render import ChatRenderer
 
-CACHE_DIR = "prompt_cache"  # under the run folder
 CACHED_COLUMNS = ("task", "subtask", "sample_id", "reference", "max_tokens", "prompt",
                   "prompt_token_ids", "prompt_tokens", "system_folded", "context_overflow",
                   "prompt_sha256")
+
+
+def cache_folder(configured: str | None, run_dir: Path) -> Path:
+    """Where one run folder's prompt cache lives: `<prompt_cache_dir>/<run id>-<digest of the
+    run folder's path>`, by default under `<system temp>/clue-ray-prompts-<uid>/`."""
+    base = Path(configured) if configured else (
+        Path(tempfile.gettempdir()) / f"clue-ray-prompts-{os.getuid()}")
+    digest = hashlib.sha256(str(Path(run_dir).resolve()).encode()).hexdigest()[:8]
+    return base / f"{Path(run_dir).name}-{digest}"
 
 
 def tokenizer_fingerprint(renderer: ChatRenderer) -> str:
@@ -48,11 +62,17 @@ def tokenizer_fingerprint(renderer: ChatRenderer) -> str:
 
 
 class PromptCache:
-    """The cached prompt rows of one cache key, under `<run folder>/prompt_cache/<key>/`."""
+    """The cached prompt rows of one cache key, under `<run's cache folder>/<key>/` (the run's
+    folder made readable by its user only)."""
 
     def __init__(self, root: Path, renderer: ChatRenderer, context: int, token_ids: bool) -> None:
         payload = f"{tokenizer_fingerprint(renderer)}|{context}|{token_ids}"
         self.folder = root / hashlib.sha256(payload.encode()).hexdigest()[:16]
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            root.chmod(0o700)
+        except OSError:
+            pass  # not writable here: every chunk is a miss and is built
 
     def path(self, task: str, sample_ids: Collection[str]) -> Path:
         """The file of one chunk: its task and sorted sample ids name it."""

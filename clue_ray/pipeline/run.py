@@ -27,6 +27,7 @@ from clue_ray.pipeline.engine_time import sweep_utilisation
 from clue_ray.pipeline.manifest import write_manifest
 from clue_ray.pipeline.model_pass import run_model
 from clue_ray.pipeline.plan import Plan, make_plan
+from clue_ray.pipeline.prompt_cache import cache_folder
 from clue_ray.pipeline.ray_session import ensure_ray
 from clue_ray.pipeline.resume import prepare_model
 from clue_ray.pipeline.run_lock import run_lock
@@ -79,6 +80,7 @@ def _locked_sweep(plan: Plan, engines: bool) -> dict[str, Any]:
                     print(f"{model.name}: stopped, the sweep goes on with the other models: "
                           f"{broken[model.name]}")
         status = "finished"
+        shutil.rmtree(cache_folder(plan.cmd.prompt_cache_dir, plan.run_dir), ignore_errors=True)
     except KeyboardInterrupt:
         status = "interrupted"
         raise Interrupted(f"interrupted: {_stored(plan)} rows stored in {plan.run_dir}, "

@@ -13,7 +13,7 @@ from clue_ray.metrics.scoring import TaskScorer
 from clue_ray.models import ModelSettings
 from clue_ray.pipeline.engine_stage import EngineStage
 from clue_ray.pipeline.plan import Plan
-from clue_ray.pipeline.prompt_cache import CACHE_DIR
+from clue_ray.pipeline.prompt_cache import cache_folder
 from clue_ray.pipeline.prompt_rows import context_length
 from clue_ray.pipeline.prompt_stage import Keys, PromptStage, key_chunks
 from clue_ray.pipeline.scoring_stage import ScoringStage
@@ -38,7 +38,7 @@ def build_dataset(plan: Plan, model: ModelSettings, missing: Keys) -> Any:
         fn_constructor_kwargs={"run_id": plan.run_id, "model": model,
                                "data_dir": str(Path(cmd.data_dir).resolve()),
                                "settings": cmd.longhealth, "token_ids": vllm,
-                               "cache_dir": str(plan.run_dir / CACHE_DIR)
+                               "cache_dir": str(cache_folder(cmd.prompt_cache_dir, plan.run_dir))
                                if cmd.prompt_cache else None},
         batch_size=1,  # one chunk per call: rows leave as soon as their chunk is built
         batch_format="pandas",

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from fixtures_run import run_folder
 
+from clue_ray.pipeline.prompt_cache import cache_folder
 from clue_ray.pipeline.run import run_sweep
 from clue_ray.pipeline.shards import shard_files
 from clue_ray.results.summary import load_rows
@@ -78,6 +79,8 @@ def test_sigkill_then_rerun_equals_an_uninterrupted_run(conf_with_test_models,
         process.wait()
     settle(killed_dir)  # a shard write under way at the kill may still land
     partial = len(load_rows(run_folder(killed_dir)))
+    cache = cache_folder(None, run_folder(killed_dir))
+    assert cache.is_dir() and cache.stat().st_mode & 0o777 == 0o700  # kept for the resume
     assert 0 < partial < 9 + 7
     resumed = subprocess.run([sys.executable, "-m", "clue_ray.cli", "run", *args], env=env,
                              capture_output=True, text=True, timeout=600)
