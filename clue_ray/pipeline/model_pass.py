@@ -15,6 +15,7 @@ from clue_ray.models import ModelSettings
 from clue_ray.pipeline.engine_time import EngineClock
 from clue_ray.pipeline.plan import Plan
 from clue_ray.pipeline.progress import Progress
+from clue_ray.pipeline.prompt_count import read_counter, start_counter
 from clue_ray.pipeline.resume import ModelWork, Pending
 from clue_ray.pipeline.stages import build_dataset, rescore_dataset
 
@@ -74,7 +75,13 @@ def _stream(plan: Plan, model: ModelSettings, keys: Pending, progress: Progress,
             clock: EngineClock | None) -> int:
     """Run one dataset to its end (inference when a clock is given, else rescoring); the
     number of rows written."""
-    dataset = (build_dataset if clock else rescore_dataset)(plan, model, keys)
+    if clock is not None:
+        counter = start_counter()
+        progress.watch_prompts(lambda: read_counter(counter),
+                               sum(len(pairs) for pairs in keys.values()))
+        dataset = build_dataset(plan, model, keys, counter)
+    else:
+        dataset = rescore_dataset(plan, model, keys)
     written = 0
     try:
         for batch in dataset.iter_batches(batch_format="pandas", batch_size=None):

@@ -1,12 +1,13 @@
-"""Progress of a sweep: rows done / total per model and task, rows per second, ETA; and a
-line when no row has finished for a while (a loading model, a hung server)."""
+"""Progress of a sweep: rows done / total per model and task, rows per second, ETA, prompts
+built so far; and a line when no row has finished for a while (a loading model, a hung
+server)."""
 
 from __future__ import annotations
 
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TextIO
 
 IDLE_CAP_S = 300.0
@@ -17,12 +18,14 @@ class Progress:
     running (a context manager), says so every `interval_s` in which no row finished."""
 
     def __init__(self, model: str, totals: Mapping[str, int], interval_s: float,
-                 stream: TextIO = sys.stdout) -> None:
+                 stream: TextIO | None = None) -> None:
+        self.prompts: Callable[[], tuple[int, int] | None] | None = None
+        self.prompt_total = 0
         self.model = model
         self.totals = dict(totals)
         self.done = dict.fromkeys(totals, 0)
         self.interval_s = interval_s
-        self.stream = stream
+        self._stream = stream  # None: sys.stdout at the time of each line
         self.started = time.perf_counter()
         self.last_print = self.started
         self.last_row = self.started
@@ -38,6 +41,24 @@ class Progress:
         self._stop.set()
         if self._watch is not None:
             self._watch.join()
+
+    @property
+    def stream(self) -> TextIO:
+        """Where lines go."""
+        return self._stream if self._stream is not None else sys.stdout
+
+    def watch_prompts(self, counts: Callable[[], tuple[int, int] | None], total: int) -> None:
+        """Also show prompt building: `counts()` gives rows (built, read from the cache)."""
+        self.prompts, self.prompt_total = counts, total
+
+    def prompt_text(self) -> str:
+        """`prompts 48/950 (16 from the cache)`, or "" when not watched or not answering."""
+        counts = self.prompts() if self.prompts is not None else None
+        if counts is None:
+            return ""
+        built, cached = counts
+        extra = f" ({cached} from the cache)" if cached else ""
+        return f"prompts {built + cached}/{self.prompt_total}{extra}"
 
     def update(self, task: str, rows: int) -> None:
         """Record finished rows; print when the interval has passed."""
@@ -57,8 +78,10 @@ class Progress:
         rate = done / elapsed
         eta = (total - done) / rate if rate > 0 else float("inf")
         eta_text = f"{eta:.0f} s" if eta != float("inf") else "?"
+        prompts = self.prompt_text()
         print(f"  {self.model} all              {done:>6}/{total:<6} {rate:.1f} rows/s "
-              f"ETA {eta_text}", file=self.stream, flush=True)
+              f"ETA {eta_text}" + (f", {prompts}" if prompts else ""), file=self.stream,
+              flush=True)
 
     def _watch_idle(self) -> None:
         """Say so after `interval_s` without a finished row, then after twice as long each
@@ -70,6 +93,8 @@ class Progress:
             idle = time.perf_counter() - self.last_row
             if idle >= notice:
                 done, total = sum(self.done.values()), sum(self.totals.values())
+                prompts = self.prompt_text()
                 print(f"  {self.model}: no row finished for {idle:.0f} s ({done}/{total} "
-                      "done; loading, or waiting on the engine)", file=self.stream, flush=True)
+                      f"done{', ' + prompts if prompts else ''}; loading, or waiting on the "
+                      "engine)", file=self.stream, flush=True)
                 notice = idle + min(idle, IDLE_CAP_S)

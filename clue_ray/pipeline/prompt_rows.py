@@ -75,6 +75,7 @@ class PromptBuilder:
         self._context: int | None = None
         self.cache_dir = cache_dir
         self._cache: PromptCache | None = None
+        self.last_from_cache = False  # whether the last `rows` call was a cache hit
 
     def load(self) -> None:
         """Load now what every chunk needs (a model's tokenizer, context length and cache
@@ -131,6 +132,7 @@ class PromptBuilder:
             seeds_of.setdefault(sample_id, []).append(seed)
         cache = self.cache()
         per_sample = cache.get(task, seeds_of) if cache is not None else None
+        self.last_from_cache = per_sample is not None
         if per_sample is None:
             per_sample = self._build(task, seeds_of)
             if cache is not None:

@@ -55,10 +55,12 @@ class PromptStage:
     first within the batch)."""
 
     def __init__(self, run_id: str, model: ModelSettings, data_dir: str,
-                 settings: LongHealthSettings, token_ids: bool, cache_dir: str | None) -> None:
+                 settings: LongHealthSettings, token_ids: bool, cache_dir: str | None,
+                 counter: Any = None) -> None:
         self.builder = PromptBuilder(run_id, model, Path(data_dir), settings, token_ids,
                                      Path(cache_dir) if cache_dir else None)
         self.builder.load()
+        self.counter = counter  # a PromptCount actor to tell after each chunk, if any
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
         """Build the rows of every chunk in the batch."""
@@ -66,5 +68,7 @@ class PromptStage:
         for task, keys in zip(batch["task"], batch["keys"], strict=True):
             pairs = [(str(sid), int(seed)) for sid, seed in json.loads(keys)]
             rows.extend(self.builder.rows(str(task), pairs))
+            if self.counter is not None:
+                self.counter.add.remote(len(pairs), self.builder.last_from_cache)
         rows.sort(key=lambda r: (-r["prompt_tokens"], r["task"], r["sample_id"], r["seed"]))
         return pd.DataFrame(rows, columns=list(TASK_COLUMNS))

@@ -23,9 +23,10 @@ from clue_ray.pipeline.shards import inference_files
 NODE_ID_LABEL = "ray.io/node-id"  # the label Ray gives every node
 
 
-def build_dataset(plan: Plan, model: ModelSettings, missing: Keys) -> Any:
-    """The lazy Dataset of one model's missing rows: key chunks -> prompt builders ->
-    engine -> scoring -> shard writer (what reaches the driver is keys and timing)."""
+def build_dataset(plan: Plan, model: ModelSettings, missing: Keys, counter: Any = None) -> Any:
+    """The lazy Dataset of one model's missing rows: key chunks -> prompt builders (telling
+    `counter`, a PromptCount actor, after each chunk) -> engine -> scoring -> shard writer
+    (what reaches the driver is keys and timing)."""
     import ray
 
     cmd, cluster = plan.cmd, plan.cmd.cluster
@@ -39,7 +40,7 @@ def build_dataset(plan: Plan, model: ModelSettings, missing: Keys) -> Any:
                                "data_dir": str(Path(cmd.data_dir).resolve()),
                                "settings": cmd.longhealth, "token_ids": vllm,
                                "cache_dir": str(cache_folder(cmd.prompt_cache_dir, plan.run_dir))
-                               if cmd.prompt_cache else None},
+                               if cmd.prompt_cache else None, "counter": counter},
         batch_size=1,  # one chunk per call: rows leave as soon as their chunk is built
         batch_format="pandas",
         compute=ray.data.ActorPoolStrategy(min_size=low, max_size=high),

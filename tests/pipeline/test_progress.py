@@ -20,3 +20,18 @@ def test_idle_notices_double_and_start_over_when_a_row_finishes():
     assert 3 <= len(waiting) <= 4
     assert 1 <= len(notices) - len(waiting) <= 2
     assert all("(1/3 done" in line for line in notices[len(waiting):])
+
+
+def test_lines_show_prompt_building_and_cache_hits():
+    out = io.StringIO()
+    answers = iter([(3, 0), (5, 4), None])
+    with Progress("m", {"mednli": 9}, interval_s=0.1, stream=out) as progress:
+        progress.watch_prompts(lambda: next(answers, None), total=9)
+        time.sleep(0.15)  # one idle notice: 3 of 9 prompts built
+        progress.update("mednli", 2)  # its line: 9 of 9 prompts, 4 read from the cache
+    progress.report()  # the counter does not answer: the line leaves prompts out
+    lines = out.getvalue().splitlines()
+    assert "(0/9 done, prompts 3/9; loading, or waiting on the engine)" in lines[0]
+    totals = [line for line in lines if " all " in line]
+    assert totals[0].endswith(", prompts 9/9 (4 from the cache)")
+    assert "prompts" not in totals[-1]

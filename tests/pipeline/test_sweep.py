@@ -25,9 +25,11 @@ def expected_rows(data_dir) -> dict[str, int]:
 
 
 @pytest.mark.usefixtures("ray_shutdown")
-def test_simulated_sweep_then_resume_does_no_inference(run_command, synthetic_data_dir):
+def test_simulated_sweep_then_resume_does_no_inference(run_command, synthetic_data_dir,
+                                                       capsys):
     cmd = run_command("engine=simulated")
     first = run_sweep(cmd)
+    out = capsys.readouterr().out
     rows = load_rows(first["run_dir"])
     counts = rows.groupby(["model", "task"]).size().to_dict()
     expected = expected_rows(synthetic_data_dir)
@@ -37,8 +39,11 @@ def test_simulated_sweep_then_resume_does_no_inference(run_command, synthetic_da
     assert rows["engine_error"].isna().all()
     assert rows["engine_actor"].groupby(rows["model"]).nunique().to_dict() == {
         "test-general": 1, "test-biomedical": 1}  # one engine load per model per sweep
+    total = sum(expected.values())  # the second model's prompts all come from the cache
+    finals = [line.split(", ")[-1] for line in out.splitlines() if " all " in line]
+    assert f"prompts {total}/{total}" in finals
+    assert f"prompts {total}/{total} ({total} from the cache)" in finals
     assert not cache_folder(None, first["run_dir"]).exists()  # a finished sweep removes it
-    assert not (Path(first["run_dir"]) / "prompt_cache").exists()
     sha = rows.pivot_table(index=["task", "sample_id"], columns="model",
                            values="prompt_sha256", aggfunc="first")
     assert (sha["test-general"] == sha["test-biomedical"]).all()
