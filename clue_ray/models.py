@@ -45,7 +45,8 @@ class ClusterSettings:
     `kv_cache_gib` GiB of RAM per replica). stream_cpus: CPUs reserved by each light step of
     the stream (row mapping around the engine). prompt_builders: min and max prompt-building
     actors per model (each holds the model's tokenizer and the task data), each reserving
-    `prompt_builder_cpus` CPUs.
+    `prompt_builder_cpus` CPUs. models_at_once: model passes streaming at once (each with
+    its own engine replicas, builders and scoring actors).
     """
 
     address: str | None
@@ -60,3 +61,4 @@ class ClusterSettings:
     prompt_builders: list[int]
     prompt_builder_cpus: float
     scoring_actors: int
+    models_at_once: int

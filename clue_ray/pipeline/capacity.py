@@ -69,3 +69,23 @@ def check_capacity(cmd: RunCommand, models: Sequence[ModelSettings],
                 f"model '{model.name}' needs {demand.kv_cache_gib:g} GiB of RAM for vLLM's KV "
                 f"cache (cluster.kv_cache_gib per replica), but {available_ram / GIB:.1f} GiB "
                 "are available: lower cluster.kv_cache_gib")
+    _check_side_by_side(cmd, models, cpus, gpus, available_ram)
+
+
+def _check_side_by_side(cmd: RunCommand, models: Sequence[ModelSettings], cpus: float,
+                        gpus: float, available_ram: float) -> None:
+    """Streams started side by side each take their actors as they come: if they cannot all
+    fit, two half-started streams could wait on each other for ever, so refuse that here."""
+    at_once = min(cmd.cluster.models_at_once, len(models))
+    if at_once < 2:
+        return
+    demands = [model_demand(cmd, model) for model in models]
+    need_cpus = sum(sorted((d.cpus for d in demands), reverse=True)[:at_once])
+    need_gpus = sum(sorted((d.gpus for d in demands), reverse=True)[:at_once])
+    need_kv = sum(sorted((d.kv_cache_gib for d in demands), reverse=True)[:at_once])
+    if need_cpus > cpus or need_gpus > gpus or need_kv * GIB > available_ram:
+        raise ConfigError(
+            f"cluster.models_at_once={at_once} needs {need_cpus:g} CPUs, {need_gpus:g} GPUs "
+            f"and {need_kv:g} GiB of KV cache at once (the {at_once} largest model streams), "
+            f"but this Ray has {cpus:g} CPUs, {gpus:g} GPUs and {available_ram / GIB:.1f} GiB "
+            "available: lower cluster.models_at_once")

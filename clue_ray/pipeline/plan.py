@@ -79,6 +79,9 @@ def _check_selection(cmd: RunCommand) -> None:
     if cmd.limit is not None and cmd.limit < 1:
         raise ConfigError(f"limit must be a positive number of samples per task, or null for "
                           f"all of them; got {cmd.limit}")
+    if cmd.cluster.models_at_once < 1:
+        raise ConfigError("cluster.models_at_once must be 1 or more (model passes streaming at "
+                          f"once); got {cmd.cluster.models_at_once}")
 
 
 def _local(value: str | None) -> str | None:

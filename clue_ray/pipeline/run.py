@@ -26,6 +26,7 @@ from clue_ray.pipeline.capacity import check_capacity
 from clue_ray.pipeline.engine_time import sweep_utilisation
 from clue_ray.pipeline.manifest import write_manifest
 from clue_ray.pipeline.model_pass import run_model
+from clue_ray.pipeline.model_queue import run_models
 from clue_ray.pipeline.plan import Plan, make_plan
 from clue_ray.pipeline.prompt_cache import cache_folder
 from clue_ray.pipeline.ray_session import ensure_ray
@@ -68,17 +69,19 @@ def _locked_sweep(plan: Plan, engines: bool) -> dict[str, Any]:
     broken: dict[str, str] = {}  # model -> why its pass stopped (the sweep went on)
     status = "failed"
     try:
+        def run_one(model: ModelSettings) -> None:
+            try:
+                outcomes[model.name] = run_model(plan, model, work[model.name]).__dict__
+            except Exception as err:
+                if not _from_workers(err):
+                    raise  # a full disk or a setting stops every model alike
+                broken[model.name] = root_cause(err)
+                outcomes[model.name] = {"error": broken[model.name]}
+                print(f"{model.name}: stopped, the sweep goes on with the other models: "
+                      f"{broken[model.name]}")
+
         with _sigterm_as_interrupt():  # after Ray starts: its core worker installs its own
-            for model in plan.models:
-                try:
-                    outcomes[model.name] = run_model(plan, model, work[model.name]).__dict__
-                except Exception as err:
-                    if not _from_workers(err):
-                        raise  # a full disk or a setting stops every model alike
-                    broken[model.name] = root_cause(err)
-                    outcomes[model.name] = {"error": broken[model.name]}
-                    print(f"{model.name}: stopped, the sweep goes on with the other models: "
-                          f"{broken[model.name]}")
+            run_models(plan.models, run_one, plan.cmd.cluster.models_at_once)
         status = "finished"
         shutil.rmtree(cache_folder(plan.cmd.prompt_cache_dir, plan.run_dir), ignore_errors=True)
     except KeyboardInterrupt:

@@ -57,3 +57,13 @@ def test_run_stops_before_any_model_loads(run_command):
     with pytest.raises(ConfigError, match="model 'test-general' needs 3 CPUs at once"):
         run_sweep(cmd)
     assert not list(Path(cmd.output_dir).rglob("*.parquet"))
+
+
+def test_models_side_by_side_must_all_fit_at_once(vllm_cmd):
+    two = replace(vllm_cmd, cluster=replace(vllm_cmd.cluster, models_at_once=2))
+    models = [load_model("meta-llama-3-8b-instruct"), load_model("llama3-med42-8b")]
+    check_capacity(two, models, {"CPU": 4}, 8 * GIB)  # 2 x (1 engine + 1 scoring)
+    with pytest.raises(ConfigError, match=r"cluster.models_at_once=2 needs 4 CPUs, 0 GPUs and "
+                                          r"2 GiB .* this Ray has 3 CPUs"):
+        check_capacity(two, models, {"CPU": 3}, 8 * GIB)
+    check_capacity(two, models[:1], {"CPU": 2}, 8 * GIB)  # one model: one stream at a time
