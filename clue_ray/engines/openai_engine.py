@@ -21,6 +21,7 @@ from typing import Any
 from clue_ray.engines.base import Generation, PromptRow, row_seed
 from clue_ray.engines.settings import OpenAISettings
 from clue_ray.models import ModelSettings
+from clue_ray.tasks.render import load_tokenizer
 
 RETRYABLE_STATUS = (408, 429, 500, 502, 503, 504)
 
@@ -29,12 +30,10 @@ class OpenAIEngine:
     """Completions over HTTP, one request per row."""
 
     def __init__(self, model: ModelSettings, settings: OpenAISettings, decoding: str) -> None:
-        from transformers import AutoTokenizer
-
         self.settings = settings
         self.greedy = decoding == "greedy"
         self.served_model = settings.served_model or model.hf_id
-        self.tokenizer = AutoTokenizer.from_pretrained(model.source, revision=model.revision)
+        self.tokenizer = load_tokenizer(model.source, model.revision)
         key = os.environ.get(settings.api_key_env) if settings.api_key_env else None
         self.headers = {"Content-Type": "application/json"}
         if key:

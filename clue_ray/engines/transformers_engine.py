@@ -17,6 +17,7 @@ from clue_ray.engines.base import Generation, PromptRow, row_seed
 from clue_ray.engines.settings import TransformersSettings
 from clue_ray.engines.stop_tokens import model_stop_ids
 from clue_ray.models import ModelSettings
+from clue_ray.tasks.render import load_tokenizer
 
 
 def sampling_defaults(model_config: dict[str, Any]) -> dict[str, Any]:
@@ -37,14 +38,14 @@ class TransformersEngine:
         self, model: ModelSettings, settings: TransformersSettings, decoding: str
     ) -> None:
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoModelForCausalLM
 
         if settings.threads:
             torch.set_num_threads(settings.threads)
         self.torch = torch
         self.settings = settings
         self.greedy = decoding == "greedy"
-        self.tokenizer = AutoTokenizer.from_pretrained(model.source, revision=model.revision)
+        self.tokenizer = load_tokenizer(model.source, model.revision)
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token

@@ -32,12 +32,12 @@ class RenderedPrompt:
         return len(self.token_ids)
 
 
-def load_tokenizer(name_or_path: str | Path) -> Any:
+def load_tokenizer(name_or_path: str | Path, revision: str | None = None) -> Any:
     """A Hugging Face tokenizer by hub id or local directory (offline runs need a local one)."""
     from transformers import AutoTokenizer
 
     try:
-        return AutoTokenizer.from_pretrained(str(name_or_path))
+        return AutoTokenizer.from_pretrained(str(name_or_path), revision=revision)
     except (OSError, ValueError) as err:
         raise ConfigError(
             f"cannot load tokenizer '{name_or_path}': {str(err).splitlines()[0]} "
