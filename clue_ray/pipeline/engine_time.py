@@ -42,8 +42,7 @@ class EngineClock:
 
     def utilisation(self) -> float | None:
         """busy / (wall x actors); None when no engine ran."""
-        wall, actors = self.wall_s(), len(self.spans)
-        return self.busy_s() / (wall * actors) if actors and wall > 0 else None
+        return sweep_utilisation([(self.busy_s(), self.wall_s(), len(self.spans))])
 
 
 def sweep_utilisation(passes: list[tuple[float, float, int]]) -> float | None:
