@@ -23,6 +23,9 @@ commands:
            when rows ended in an engine or scorer error (the rest is stored)
   rescore  experiment=NAME [the run's overrides] [scoring.*=...]
            score the run's stored predictions under these scoring settings (no engine)
+  plan     experiment=NAME [the run's overrides] [plan.sample=N] [plan.calibrate=RUN_DIR]
+           prompts, prompt tokens (measured with each model's tokenizer), GPU-hours and
+           cost of a sweep before it runs, from the throughput table in conf/plan.yaml
   report   results=DIR out=DIR [examples=N] [bootstrap.resamples=N]
            leaderboard.csv, deltas.csv (biomedical vs base, paired bootstrap), failures.csv,
            PNG figures and a self-contained report.html, from the result shards alone
@@ -67,6 +70,12 @@ def _report(overrides: list[str]) -> int:
     return run_report(compose("report", overrides, ReportCommand))
 
 
+def _plan(overrides: list[str]) -> int:
+    from clue_ray.commands.plan import run_plan
+
+    return run_plan(overrides)
+
+
 def _demo(overrides: list[str]) -> int:
     from clue_ray.commands.demo import run_demo
 
@@ -75,7 +84,7 @@ def _demo(overrides: list[str]) -> int:
 
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "prompts": _prompts, "score": _score, "run": _run, "rescore": _rescore, "report": _report,
-    "demo": _demo,
+    "plan": _plan, "demo": _demo,
 }
 
 

@@ -1,0 +1,1 @@
+"""`clue-ray plan`: a sweep's prompts, tokens, GPU-hours and cost, projected before it runs."""
