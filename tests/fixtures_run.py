@@ -66,6 +66,21 @@ def conf_with_test_models(tmp_path_factory, tiny_lm_dir) -> Path:
     return conf
 
 
+@pytest.fixture
+def conf_with_broken_model(run_command, conf_with_test_models, tmp_path, monkeypatch) -> Path:
+    """The test config tree plus `test-broken`, a model whose folder is empty (it cannot
+    load), made the current config (CLUE_RAY_CONF; set after run_command sets its own)."""
+    conf = tmp_path / "conf-broken"
+    shutil.copytree(conf_with_test_models, conf)
+    empty = tmp_path / "empty-model"
+    empty.mkdir()
+    broken = (conf / "model" / "test-general.yaml").read_text().replace(
+        "test-general", "test-broken").replace("path: ", f"path: {empty} # ")
+    (conf / "model" / "test-broken.yaml").write_text(broken)
+    monkeypatch.setenv("CLUE_RAY_CONF", str(conf))
+    return conf
+
+
 @pytest.fixture(scope="session")
 def sweep_overrides(synthetic_data_dir, scoring_settings) -> Callable[[Path], list[str]]:
     """`sweep_overrides(output_dir)`: the demo experiment on the test models, the synthetic

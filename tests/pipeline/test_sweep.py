@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -109,15 +108,8 @@ def test_unknown_experiment_lists_the_available_ones(run_command):
 
 
 @pytest.mark.usefixtures("ray_shutdown")
-def test_transformers_engine_on_a_tiny_model_and_a_model_that_cannot_load(
-        run_command, conf_with_test_models, tmp_path, monkeypatch, capsys):
-    conf = tmp_path / "conf"
-    shutil.copytree(conf_with_test_models, conf)
-    broken = (conf / "model" / "test-general.yaml").read_text().replace(
-        "test-general", "test-broken").replace("path: ", f"path: {tmp_path / 'empty'} # ")
-    (conf / "model" / "test-broken.yaml").write_text(broken)
-    (tmp_path / "empty").mkdir()
-    monkeypatch.setenv("CLUE_RAY_CONF", str(conf))
+@pytest.mark.usefixtures("conf_with_broken_model")
+def test_transformers_engine_on_a_tiny_model_and_a_model_that_cannot_load(run_command, capsys):
     result = run_sweep(run_command("engine=transformers", "models=[test-broken,test-general]",
                                    "tasks=[mednli,medisumcode]",
                                    "limit=4", "engine.transformers.batch_size=2"))

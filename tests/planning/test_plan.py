@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -73,15 +72,9 @@ def test_plan_counts_what_a_run_builds(run_command, sweep_overrides, tmp_path, c
         assert float(rows[task]["cost_usd"]) == pytest.approx(hours * settings.gpu_hour_usd)
 
 
-def test_a_model_that_cannot_be_measured_is_left_out_and_named(
-        run_command, sweep_overrides, conf_with_test_models, tmp_path, capsys, monkeypatch):
-    conf = tmp_path / "conf"
-    shutil.copytree(conf_with_test_models, conf)
-    broken = (conf / "model" / "test-general.yaml").read_text().replace(
-        "test-general", "test-broken").replace("path: ", f"path: {tmp_path / 'empty'} # ")
-    (conf / "model" / "test-broken.yaml").write_text(broken)
-    (tmp_path / "empty").mkdir()
-    monkeypatch.setenv("CLUE_RAY_CONF", str(conf))
+@pytest.mark.usefixtures("conf_with_broken_model")
+def test_a_model_that_cannot_be_measured_is_left_out_and_named(sweep_overrides, tmp_path,
+                                                               capsys):
     args = [*sweep_overrides(tmp_path / "results"), *A100, *SMALL,
             "models=[test-broken,test-general]", "plan.sample=2"]
     assert main(["plan", *args]) == 0
