@@ -1,9 +1,10 @@
-"""Prompt tokens of a sweep, measured: for each model and task, up to `plan.sample` prompts
-are built with the model's own tokenizer (or a configured stand-in) exactly as a run builds
-them, and their counts scaled to the task's size."""
+"""Prompt tokens of a sweep, measured: for each model, task and subtask, up to `plan.sample`
+prompts (drawn with a fixed seed) are built with the model's own tokenizer (or a configured
+stand-in) exactly as a run builds them, and their counts scaled to the subtask's size."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, replace
 from fnmatch import fnmatch
 from pathlib import Path
@@ -30,11 +31,14 @@ class TaskTokens:
     measured: int  # prompts built to measure the counts
 
 
-def spread(ids: list[str], count: int) -> list[str]:
-    """`count` ids evenly spaced over the list (all of them when it has fewer)."""
+def choose(ids: list[str], count: int, seed: str) -> list[str]:
+    """`count` ids drawn without replacement by a generator seeded with `seed` (all of them
+    when there are fewer), in list order. Drawn, not evenly spaced: a task's ids are
+    periodic (LongHealth's run question, subtask, repeat), and a fixed stride aliases."""
     if count >= len(ids):
         return list(ids)
-    return [ids[i * len(ids) // count] for i in range(count)]
+    picked = set(random.Random(seed).sample(range(len(ids)), count))
+    return [sample_id for i, sample_id in enumerate(ids) if i in picked]
 
 
 def _first_match(name: str, table: dict[str, T]) -> T | None:
@@ -67,13 +71,20 @@ def measure_model(plan: Plan, model: ModelSettings, settings: PlanSettings) -> l
     passes = len(plan.seeds)
     found = []
     for task, references in plan.references.items():
-        chosen = spread([r.sample_id for r in references], max(1, settings.sample))
-        rows = builder.rows(task, [(sample_id, -1) for sample_id in chosen]) if chosen else []
-        sent = [r for r in rows if not r["context_overflow"]]
-        scale = passes * len(references) / len(rows) if rows else 0.0
-        found.append(TaskTokens(
-            task=task, prompts=passes * len(references),
-            prompt_tokens=scale * sum(r["prompt_tokens"] for r in sent),
-            max_output_tokens=scale * sum(r["max_tokens"] for r in sent),
-            overflow=scale * (len(rows) - len(sent)), measured=len(rows)))
+        groups: dict[str | None, list[str]] = {}
+        for reference in references:  # LongHealth's subtasks differ by far in length
+            groups.setdefault(reference.subtask, []).append(reference.sample_id)
+        prompt = output = overflow = 0.0
+        measured = 0
+        for subtask, ids in groups.items():
+            chosen = choose(ids, max(1, settings.sample), f"{task}/{subtask}")
+            rows = builder.rows(task, [(sample_id, -1) for sample_id in chosen])
+            sent = [r for r in rows if not r["context_overflow"]]
+            scale = passes * len(ids) / len(rows)
+            prompt += scale * sum(r["prompt_tokens"] for r in sent)
+            output += scale * sum(r["max_tokens"] for r in sent)
+            overflow += scale * (len(rows) - len(sent))
+            measured += len(rows)
+        found.append(TaskTokens(task, passes * len(references), prompt, output, overflow,
+                                measured))
     return found

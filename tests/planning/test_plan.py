@@ -17,7 +17,7 @@ from clue_ray.pipeline.manifest import MANIFEST
 from clue_ray.pipeline.plan import make_plan
 from clue_ray.pipeline.prompt_rows import build_rows
 from clue_ray.pipeline.run import run_sweep
-from clue_ray.planning.measure import spread
+from clue_ray.planning.measure import choose
 from clue_ray.planning.settings import PlanSettings
 
 A100 = ("cluster=a100", "cluster.address=null")
@@ -40,9 +40,13 @@ def test_rates_by_gpu_and_size(settings):
     assert all(row.source for row in settings.throughput)  # every value has its source
 
 
-def test_spread_keeps_order_and_covers_the_list():
-    assert spread(list("abcdefgh"), 4) == ["a", "c", "e", "g"]
-    assert spread(list("abc"), 16) == ["a", "b", "c"]
+def test_choice_is_seeded_in_list_order_and_does_not_alias():
+    ids = [f"p{p}/{q}/task{s}/{r}" for p in range(20) for q in range(20) for s in (1, 2, 3)
+           for r in range(5)]  # LongHealth's order: an even stride of 375 sees task1 only
+    chosen = choose(ids, 16, "longhealth")
+    assert chosen == choose(ids, 16, "longhealth") and chosen == sorted(chosen, key=ids.index)
+    assert len({sample_id.split("/")[2] for sample_id in chosen}) == 3
+    assert choose(list("abc"), 16, "x") == ["a", "b", "c"]
 
 
 def test_plan_counts_what_a_run_builds(run_command, sweep_overrides, tmp_path, capsys, settings):
