@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -38,10 +39,15 @@ def run_folder(output_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def ray_env(tmp_path_factory) -> None:
-    """Ray's temp dir and auth mode set explicitly (never ~/.ray defaults)."""
-    os.environ["RAY_TMPDIR"] = str(tmp_path_factory.mktemp("ray"))
+def ray_env() -> Iterator[None]:
+    """Ray's temp dir and auth mode set explicitly (never ~/.ray defaults). The temp dir is a
+    short path of its own per test process: Ray's socket paths under it must stay within
+    AF_UNIX's 107 bytes, which pytest's nested temp folders (with xdist) exceed."""
+    folder = tempfile.mkdtemp(prefix="clue-ray-test-", dir="/tmp")
+    os.environ["RAY_TMPDIR"] = folder
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    yield
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
