@@ -28,7 +28,6 @@ class TaskTokens:
     prompt_tokens: float
     max_output_tokens: float
     overflow: float
-    measured: int  # prompts built to measure the counts
 
 
 def choose(ids: list[str], count: int, seed: str) -> list[str]:
@@ -75,7 +74,6 @@ def measure_model(plan: Plan, model: ModelSettings, settings: PlanSettings) -> l
         for reference in references:  # LongHealth's subtasks differ by far in length
             groups.setdefault(reference.subtask, []).append(reference.sample_id)
         prompt = output = overflow = 0.0
-        measured = 0
         for subtask, ids in groups.items():
             chosen = choose(ids, max(1, settings.sample), f"{task}/{subtask}")
             rows = builder.rows(task, [(sample_id, -1) for sample_id in chosen])
@@ -84,7 +82,5 @@ def measure_model(plan: Plan, model: ModelSettings, settings: PlanSettings) -> l
             prompt += scale * sum(r["prompt_tokens"] for r in sent)
             output += scale * sum(r["max_tokens"] for r in sent)
             overflow += scale * (len(rows) - len(sent))
-            measured += len(rows)
-        found.append(TaskTokens(task, passes * len(references), prompt, output, overflow,
-                                measured))
+        found.append(TaskTokens(task, passes * len(references), prompt, output, overflow))
     return found
