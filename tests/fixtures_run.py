@@ -121,10 +121,44 @@ def run_command(conf_with_test_models, sweep_overrides, tmp_path, monkeypatch,
     return make
 
 
+SHARED_RAY_CPUS = 2  # what sweep_overrides asks for (cluster.num_cpus)
+_shared_ray = {"up": False}
+
+
+def _settled(ray, cpus: int, timeout_s: float = 10.0) -> bool:
+    """Whether every CPU of this Ray is free again (a test's actors have all ended)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if ray.available_resources().get("CPU", 0) >= cpus:
+            return True
+        time.sleep(0.2)
+    return False
+
+
 @pytest.fixture
-def ray_shutdown():
-    """Shut Ray down after a test that started it."""
-    yield
+def shared_ray(ray_env) -> Iterator[None]:
+    """One local Ray (2 CPUs) kept for the in-process sweeps that ask for exactly that, so
+    each does not pay Ray's start and stop (the sweep joins an initialised Ray as it would a
+    local one it started). Restarted when a test's actors still hold CPUs afterwards."""
     import ray
 
+    if ray.is_initialized() and not _shared_ray["up"]:
+        ray.shutdown()  # a Ray some other test started
+    if ray.is_initialized() and not _settled(ray, SHARED_RAY_CPUS):
+        ray.shutdown()
+    if not ray.is_initialized():
+        ray.init(num_cpus=SHARED_RAY_CPUS, include_dashboard=False, log_to_driver=True)
+        _shared_ray["up"] = True
+    yield
+
+
+@pytest.fixture
+def ray_shutdown():
+    """A test that starts Ray its own way: no shared Ray before it, none left after it."""
+    import ray
+
+    if ray.is_initialized():
+        ray.shutdown()
+    _shared_ray["up"] = False
+    yield
     ray.shutdown()

@@ -1,22 +1,43 @@
-"""`clue-ray prompts` and `clue-ray score` as a user runs them (subprocess, real files)."""
+"""`clue-ray prompts` and `clue-ray score` as a user runs them (real files; the entry point
+in-process, and as its own process where what the shell sees is the point)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from clue_ray.cli import main
 from clue_ray.tasks.registry import build_references
 
 
-def clue(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def clue_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """The command as its own process (what the user's shell sees, tracebacks included)."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     return subprocess.run([sys.executable, "-m", "clue_ray.cli", *args], capture_output=True,
                           text=True, cwd=cwd, env=env, timeout=300)
+
+
+@dataclass
+class Finished:
+    returncode: int
+    stderr: str
+
+
+def clue(*args: str) -> Finished:
+    """The command through the same entry point, in this process (no interpreter start-up per
+    call); what it prints to stderr is captured."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(list(args))
+    return Finished(code, err.getvalue())
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -125,7 +146,7 @@ def test_score_problem_summary_without_umls_has_no_umls_metrics(synthetic_data_d
     ],
 )
 def test_bad_input_is_one_line_without_traceback(args, message, tmp_path):
-    result = clue("prompts", *args, cwd=tmp_path)
+    result = clue_process("prompts", *args, cwd=tmp_path)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr

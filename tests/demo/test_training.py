@@ -38,7 +38,7 @@ def test_training_lowers_the_loss_and_changes_the_saved_weights(tiny_lm_dir, tmp
     model_dir = tmp_path / "model"
     shutil.copytree(tiny_lm_dir, model_dir)
     before = AutoModelForCausalLM.from_pretrained(model_dir).state_dict()
-    losses = teach_answer_formats(model_dir, epochs=2)
+    losses = teach_answer_formats(model_dir, epochs=2, max_examples=48)
     assert losses[1] < losses[0]
     after = AutoModelForCausalLM.from_pretrained(model_dir).state_dict()
     assert any(not torch.equal(before[k], after[k]) for k in before)

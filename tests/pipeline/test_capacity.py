@@ -50,7 +50,7 @@ def test_cpu_engines_and_the_baseline_hold_one_actor(vllm_cmd):
     assert model_demand(vllm_cmd, load_model("baseline")).kv_cache_gib == 0
 
 
-@pytest.mark.usefixtures("ray_shutdown")
+@pytest.mark.usefixtures("shared_ray")
 def test_run_stops_before_any_model_loads(run_command):
     cmd = run_command("engine=vllm", "models=[test-general]", "tasks=[mednli]", "limit=1",
                       "cluster.cpus_per_engine=2")

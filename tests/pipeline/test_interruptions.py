@@ -15,6 +15,8 @@ import pandas as pd
 import pytest
 from fixtures_run import run_folder
 
+from clue_ray.cli import main
+from clue_ray.config import RunCommand, compose
 from clue_ray.pipeline.prompt_cache import cache_folder
 from clue_ray.pipeline.run import run_sweep
 from clue_ray.pipeline.shards import shard_files
@@ -65,9 +67,10 @@ def sorted_rows(folder: Path) -> pd.DataFrame:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("shared_ray")
 def test_sigkill_then_rerun_equals_an_uninterrupted_run(conf_with_test_models,
                                                         synthetic_data_dir, tiny_bert_dir,
-                                                        tmp_path, ray_env):
+                                                        tmp_path, monkeypatch, capsys):
     env = {**os.environ, "CLUE_RAY_CONF": str(conf_with_test_models), "HF_HUB_OFFLINE": "1"}
     killed_dir, clean_dir = tmp_path / "killed", tmp_path / "clean"
     args = overrides(synthetic_data_dir, tiny_bert_dir, killed_dir)
@@ -82,14 +85,13 @@ def test_sigkill_then_rerun_equals_an_uninterrupted_run(conf_with_test_models,
     cache = cache_folder(None, run_folder(killed_dir))
     assert cache.is_dir() and cache.stat().st_mode & 0o777 == 0o700  # kept for the resume
     assert 0 < partial < 9 + 7
-    resumed = subprocess.run([sys.executable, "-m", "clue_ray.cli", "run", *args], env=env,
-                             capture_output=True, text=True, timeout=600)
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert f"{9 + 7 - partial} rows to compute" in resumed.stdout
-    clean = subprocess.run([sys.executable, "-m", "clue_ray.cli", "run",
-                            *overrides(synthetic_data_dir, tiny_bert_dir, clean_dir)], env=env,
-                           capture_output=True, text=True, timeout=600)
-    assert clean.returncode == 0, clean.stderr[-2000:]
+    monkeypatch.setenv("CLUE_RAY_CONF", str(conf_with_test_models))  # resumed in-process
+    capsys.readouterr()
+    assert main(["run", *args]) == 0
+    assert f"{9 + 7 - partial} rows to compute" in capsys.readouterr().out
+    clean = run_sweep(compose("run", overrides(synthetic_data_dir, tiny_bert_dir, clean_dir),
+                              RunCommand))
+    assert clean["failed"] == 0
     after_kill, uninterrupted = sorted_rows(killed_dir), sorted_rows(clean_dir)
     assert not after_kill.duplicated(KEY).any() and len(after_kill) == 9 + 7
     pd.testing.assert_frame_equal(after_kill[KEY + COMPARED], uninterrupted[KEY + COMPARED])

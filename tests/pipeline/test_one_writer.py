@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from fixtures_run import wait_for
 
+from clue_ray.cli import main
 from clue_ray.errors import ConfigError
 from clue_ray.pipeline.manifest import MANIFEST
 from clue_ray.pipeline.run_lock import LOCK_FILE, run_lock
@@ -42,8 +43,10 @@ def test_a_held_lock_refuses_and_a_dead_holders_lock_is_taken_over(tmp_path, cap
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("shared_ray")
 def test_second_writer_refused_sigterm_then_damaged_shard(conf_with_test_models,
-                                                          sweep_overrides, tmp_path, ray_env):
+                                                          sweep_overrides, tmp_path,
+                                                          monkeypatch, capsys):
     out = tmp_path / "results"
     command = [sys.executable, "-m", "clue_ray.cli", "run", *sweep_overrides(out), *SLOW]
     env = {**os.environ, "CLUE_RAY_CONF": str(conf_with_test_models), "HF_HUB_OFFLINE": "1"}
@@ -76,9 +79,11 @@ def test_second_writer_refused_sigterm_then_damaged_shard(conf_with_test_models,
 
     damaged = inference_files(model_dir())[0]
     damaged.write_bytes(damaged.read_bytes()[: damaged.stat().st_size // 2])
-    third = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
-    assert third.returncode == 0, third.stderr[-3000:]
-    assert f"damaged shard set aside, its rows are recomputed: {damaged}.damaged" in third.stdout
+    monkeypatch.setenv("CLUE_RAY_CONF", str(conf_with_test_models))  # the third run in-process
+    capsys.readouterr()
+    assert main(["run", *sweep_overrides(out), *SLOW]) == 0
+    third = capsys.readouterr().out
+    assert f"damaged shard set aside, its rows are recomputed: {damaged}.damaged" in third
     assert Path(f"{damaged}.damaged").exists()
     rows = load_rows(run_dir)
     assert len(rows) == 12 and not rows.duplicated(KEY).any()

@@ -27,7 +27,7 @@ def openai_run(url: str, *overrides: str) -> tuple[str, ...]:
     return (*FAST, f"engine.openai.base_url={url}", *overrides)
 
 
-@pytest.mark.usefixtures("ray_shutdown")
+@pytest.mark.usefixtures("shared_ray")
 def test_credentialed_tasks_stay_home_unless_allowed(run_command):
     import ray
 
@@ -61,7 +61,7 @@ def has_flag(flags, name: str = "engine_error") -> bool:
     return name in list(flags)
 
 
-@pytest.mark.usefixtures("ray_shutdown")
+@pytest.mark.usefixtures("shared_ray")
 def test_engine_errors_are_recomputed_on_rerun(run_command, sweep_overrides, tmp_path, capsys):
     # Public tasks, default data policy. One server for both runs: same base URL, same
     # config, same run id; only its failure mode is switched off between the runs.
@@ -115,7 +115,7 @@ def scored(rows):
                                          ).notna()
 
 
-@pytest.mark.usefixtures("ray_shutdown")
+@pytest.mark.usefixtures("shared_ray")
 def test_an_unreachable_server_fails_every_row_and_the_run_says_so(run_command,
                                                                    sweep_overrides, tmp_path,
                                                                    capsys):

@@ -23,7 +23,7 @@ FAST = ("engine=simulated", "models=[test-general]", "tasks=[problem_summary]", 
 ENGINE_COLUMNS = ["sample_id", "prediction", "engine_started_at", "engine_finished_at"]
 
 
-@pytest.mark.usefixtures("ray_shutdown")
+@pytest.mark.usefixtures("shared_ray")
 def test_a_scorer_that_cannot_load_stops_the_run_before_inference(run_command, tmp_path):
     import ray
 
@@ -36,7 +36,7 @@ def test_a_scorer_that_cannot_load_stops_the_run_before_inference(run_command, t
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("ray_shutdown")
+@pytest.mark.usefixtures("shared_ray")
 def test_failed_scores_are_redone_and_new_settings_rescore_without_the_engine(
         run_command, sweep_overrides, scoring_settings, tmp_path, capsys):
     good_kb = scoring_settings.scispacy.kb_dir

@@ -31,7 +31,7 @@ def test_two_models_stream_at_once(run_command):
     assert set(result["outcomes"]) == {"test-general", "test-biomedical"}
 
 
-@pytest.mark.usefixtures("ray_shutdown")
+@pytest.mark.usefixtures("shared_ray")
 def test_side_by_side_that_cannot_fit_is_refused(run_command):
     with pytest.raises(ConfigError, match=r"cluster.models_at_once=2 needs 4 CPUs.*has 2 CPUs"):
         run_sweep(run_command(*SLOW, "cluster.num_cpus=2", "cluster.models_at_once=2"))

@@ -23,7 +23,7 @@ def expected_rows(data_dir) -> dict[str, int]:
     return {task: len(build_references(task, data_dir)) for task in TASKS}
 
 
-@pytest.mark.usefixtures("ray_shutdown")
+@pytest.mark.usefixtures("shared_ray")
 def test_simulated_sweep_then_resume_does_no_inference(run_command, synthetic_data_dir,
                                                        capsys):
     cmd = run_command("engine=simulated")
@@ -107,7 +107,7 @@ def test_unknown_experiment_lists_the_available_ones(run_command):
         run_command("experiment=nope")
 
 
-@pytest.mark.usefixtures("ray_shutdown")
+@pytest.mark.usefixtures("shared_ray")
 @pytest.mark.usefixtures("conf_with_broken_model")
 def test_transformers_engine_on_a_tiny_model_and_a_model_that_cannot_load(run_command, capsys):
     result = run_sweep(run_command("engine=transformers", "models=[test-broken,test-general]",
@@ -126,7 +126,7 @@ def test_transformers_engine_on_a_tiny_model_and_a_model_that_cannot_load(run_co
     assert rows["metric_icd_valid_ratio"].notna().sum() == 4
 
 
-@pytest.mark.usefixtures("ray_shutdown")
+@pytest.mark.usefixtures("shared_ray")
 def test_seeds_run_one_sampled_pass_each(run_command):
     result = run_sweep(run_command("engine=simulated", "engine.decoding=engine_defaults",
                                    "seeds=[1,2]", "models=[test-general]", "tasks=[mednli]",

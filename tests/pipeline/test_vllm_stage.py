@@ -77,7 +77,7 @@ def test_settings_override_the_derived_values(local_cmd):
     assert processor_config(model, engine, fixed, kwargs).concurrency == (2, 2)
 
 
-@pytest.mark.usefixtures("ray_shutdown", "ray_env")
+@pytest.mark.usefixtures("shared_ray")
 def test_built_stage_places_tensor_parallel_workers(clue_cmd, local_cmd):
     from ray.data.llm import build_processor
 

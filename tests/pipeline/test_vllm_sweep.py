@@ -22,6 +22,7 @@ import pytest
 from engines.eot_model import ANSWER, build_eot_model
 from fixtures_run import run_folder, wait_for
 
+from clue_ray.cli import main
 from clue_ray.config import RunCommand, compose, load_model
 from clue_ray.engines.base import PromptRow
 from clue_ray.engines.settings import TransformersSettings
@@ -95,14 +96,16 @@ def killed_run(conf_with_test_models, sweep_overrides, tmp_path_factory, ray_env
     return KilledRun(rows, answered, command, env)
 
 
-def test_engine_actor_killed_mid_run_is_restarted(killed_run):
+@pytest.mark.usefixtures("shared_ray")
+def test_engine_actor_killed_mid_run_is_restarted(killed_run, monkeypatch, capsys):
     assert killed_run.answered_before_kill < 3  # of 3 batches: killed mid-run
     rows = killed_run.rows
     assert not rows.duplicated(KEY).any() and len(rows) == 12
     assert rows["engine_error"].isna().all()
-    rerun = subprocess.run(killed_run.command, env=killed_run.env, capture_output=True,
-                           text=True, timeout=300)
-    assert rerun.returncode == 0 and "all rows already stored" in rerun.stdout
+    monkeypatch.setenv("CLUE_RAY_CONF", killed_run.env["CLUE_RAY_CONF"])  # rerun in-process
+    capsys.readouterr()
+    assert main(killed_run.command[3:]) == 0
+    assert "all rows already stored" in capsys.readouterr().out
 
 
 def test_sweep_over_all_six_tasks(killed_run):

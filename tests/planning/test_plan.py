@@ -89,7 +89,7 @@ def test_a_model_that_cannot_be_measured_is_left_out_and_named(sweep_overrides, 
     assert "no model of this sweep could be measured" in capsys.readouterr().err
 
 
-@pytest.mark.usefixtures("ray_shutdown")
+@pytest.mark.usefixtures("shared_ray")
 def test_a_finished_run_on_the_same_gpus_recalibrates(run_command, sweep_overrides, tmp_path,
                                                       capsys):
     run = run_sweep(run_command("engine=simulated", "models=[test-general]", *SMALL,

@@ -56,7 +56,7 @@ def report_text(out: Path, console: str) -> str:
     return " ".join(" ".join(parts).split())
 
 
-@pytest.mark.usefixtures("ray_shutdown")
+@pytest.mark.usefixtures("shared_ray")
 def test_report_on_a_sweep_writes_every_file_and_no_credentialed_text(
         run_command, synthetic_data_dir, tmp_path, capsys):
     data = tmp_path / "data"
