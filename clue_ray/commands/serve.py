@@ -25,6 +25,7 @@ def run_serve(cmd: ServeCommand) -> int:
     what was started here."""
     import ray
     from ray import serve
+    from ray.serve.api import RunTarget
 
     cmd, token = prepare(cmd)
     apps = applications(cmd, token)
@@ -34,12 +35,10 @@ def run_serve(cmd: ServeCommand) -> int:
     ensure_ray(cmd.cluster)
     try:
         serve.start(http_options={"host": host, "port": port})
-        for app in apps:
-            try:
-                serve.run(app.app, name=app.name, route_prefix=app.route_prefix)
-            except Exception as err:  # a replica that cannot start: one line, then shut down
-                raise ClueError(f"the {app.name} application did not start: "
-                                f"{root_cause(err)}") from None
+        try:  # every application at once: their replicas load side by side
+            serve.run_many([RunTarget(a.app, a.name, a.route_prefix) for a in apps])
+        except Exception as err:  # a replica that cannot start: one line, then shut down
+            raise ClueError(f"the applications did not start: {root_cause(err)}") from None
         url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
         print(f"serving {', '.join(cmd.tasks)} at {url}{cmd.serve.scoring.route.rstrip('/')}"
               f"/score; results of {cmd.serve.results} at {url}{cmd.serve.page.route}"

@@ -8,7 +8,7 @@ counting the samples of its data folder (ids only). Unknown (None) when neither 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +70,3 @@ def progress_rows(rows: pd.DataFrame, expected: Mapping[str, Expected]) -> list[
                                                                                0),
              "expected": expected.get(run, {}).get(model, {}).get(task)}
             for run, model, task in sorted(keys, key=lambda k: (k[0], k[1], order.get(k[2], 99)))]
-
-
-def run_ids(manifests: Sequence[Mapping[str, Any]]) -> list[str]:
-    """The run ids of manifests."""
-    return [str(m["run_id"]) for m in manifests if "run_id" in m]

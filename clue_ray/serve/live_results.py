@@ -9,7 +9,6 @@ columns only, never a text), then served from the cache until it changes or goes
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -147,8 +146,3 @@ def records(table: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
-
-
-def as_json(payload: Mapping[str, Any]) -> str:
-    """The payload as JSON text."""
-    return json.dumps(payload)
