@@ -16,7 +16,7 @@ from clue_ray.config import ServeCommand
 from clue_ray.errors import ClueError
 from clue_ray.pipeline.ray_session import ensure_ray
 from clue_ray.pipeline.run import root_cause
-from clue_ray.serve.app import applications, prepare
+from clue_ray.serve.app import applications, check_scoring, prepare
 from clue_ray.serve.settings import free_port
 
 
@@ -28,6 +28,7 @@ def run_serve(cmd: ServeCommand) -> int:
     from ray.serve.api import RunTarget
 
     cmd, token = prepare(cmd)
+    check_scoring(cmd)
     apps = applications(cmd, token)
     host = cmd.serve.host
     port = cmd.serve.port or free_port(host)

@@ -39,20 +39,23 @@ class ServeApp:
 
 
 def prepare(cmd: ServeCommand) -> tuple[ServeCommand, str | None]:
-    """Check everything before Ray starts (settings, token, scorers, every served task's
-    data); returns the command with absolute paths, and the bearer token (None: no token)."""
+    """Check the settings and the token before anything starts; returns the command with
+    absolute paths, and the bearer token (None: no token)."""
     check_settings(cmd.serve)
     token = resolve_token(cmd.serve)
     resolved, _ = absolute_paths(cmd, ())
     results = Path(cmd.serve.results or resolved.output_dir).resolve()
-    cmd = replace(resolved, serve=replace(cmd.serve, results=str(results)))
+    return replace(resolved, serve=replace(cmd.serve, results=str(results))), token
+
+
+def check_scoring(cmd: ServeCommand) -> None:
+    """The scorers the served tasks need can load, and every served task's data reads."""
     TaskScorer(cmd.scoring, cmd.tasks).check_available()
     try:
         reference_index(cmd.tasks, Path(cmd.data_dir))
     except DatasetError as err:
         raise DatasetError(err.path, f"{str(err).split(': ', 1)[1]} [override: data_dir=DIR]"
                            ) from None
-    return cmd, token
 
 
 def planned_rows(cmd: ServeCommand) -> dict[str, Expected]:
@@ -72,7 +75,8 @@ def scoring_application(cmd: ServeCommand, token: str | None) -> ServeApp:
     service = cmd.serve.scoring
     scaling = service.autoscaling
     deployment = ScoringService.options(
-        ray_actor_options={"num_cpus": service.replica_cpus},
+        ray_actor_options={"num_cpus": service.replica_cpus, "num_gpus": 0,
+                           "resources": dict(service.resources)},
         max_ongoing_requests=service.max_ongoing_requests,
         autoscaling_config={"min_replicas": scaling.min_replicas,
                             "initial_replicas": scaling.min_replicas,
@@ -88,7 +92,8 @@ def results_application(cmd: ServeCommand, token: str | None,
                         planned: dict[str, Expected]) -> ServeApp:
     """The live results page of `serve.results`."""
     page = cmd.serve.page
-    app = ResultsPage.options(ray_actor_options={"num_cpus": page.replica_cpus}).bind(
+    options = {"num_cpus": page.replica_cpus, "num_gpus": 0, "resources": dict(page.resources)}
+    app = ResultsPage.options(ray_actor_options=options).bind(
         str(cmd.serve.results), cmd.bootstrap, cmd.serve.intervals, planned, page.route,
         cmd.serve.refresh_s, token)
     return ServeApp("results", app, page.route)
@@ -109,6 +114,7 @@ def _command(args: dict[str, Any]) -> tuple[ServeCommand, str | None]:
 def scoring_app(args: dict[str, Any]) -> Application:
     """Builder for `serve deploy`: the scoring service of `clue-ray serve <overrides>`."""
     cmd, token = _command(args)
+    check_scoring(cmd)
     return scoring_application(cmd, token).app
 
 

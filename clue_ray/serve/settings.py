@@ -19,10 +19,12 @@ class AutoscalingSettings:
 
 @dataclass
 class ScoringServiceSettings:
-    """The scoring deployment: its route, CPUs per replica, batching and autoscaling."""
+    """The scoring deployment: its route, CPUs and custom Ray resources per replica (which
+    nodes it may run on), batching and autoscaling."""
 
     route: str
     replica_cpus: float
+    resources: dict[str, float]
     max_batch_size: int
     batch_wait_timeout_s: float
     max_ongoing_requests: int
@@ -31,10 +33,12 @@ class ScoringServiceSettings:
 
 @dataclass
 class PageSettings:
-    """The results page deployment (one replica: it holds the shard cache)."""
+    """The results page deployment (one replica: it holds the shard cache; `resources` can
+    pin it to the node that holds the results folder)."""
 
     route: str
     replica_cpus: float
+    resources: dict[str, float]
 
 
 @dataclass
