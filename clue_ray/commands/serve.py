@@ -21,8 +21,8 @@ from clue_ray.serve.settings import free_port
 
 
 def run_serve(cmd: ServeCommand) -> int:
-    """Check, start Ray and Serve, deploy, print the URL, wait for a stop signal, shut down
-    what was started here."""
+    """Check, start Ray and Serve, deploy, print the URL, wait for a stop signal, then shut
+    down what was started here (on a joined cluster: only remove these applications)."""
     import ray
     from ray import serve
     from ray.serve.api import RunTarget
@@ -32,8 +32,8 @@ def run_serve(cmd: ServeCommand) -> int:
     apps = applications(cmd, token)
     host = cmd.serve.host
     port = cmd.serve.port or free_port(host)
-    own_ray = not ray.is_initialized()
-    ensure_ray(cmd.cluster)
+    started_here = not ray.is_initialized()
+    own_serve = ensure_ray(cmd.cluster) and started_here  # a local Ray of our own
     try:
         serve.start(http_options={"host": host, "port": port})
         try:  # every application at once: their replicas load side by side
@@ -48,8 +48,12 @@ def run_serve(cmd: ServeCommand) -> int:
         with _stop_signals() as stop:
             stop.wait()
     finally:
-        serve.shutdown()
-        if own_ray:
+        if own_serve:
+            serve.shutdown()
+        else:  # a joined cluster's Serve may run other applications: remove only ours
+            for app in apps:
+                serve.delete(app.name)
+        if started_here:
             ray.shutdown()
     print("stopped", flush=True)
     return 0
