@@ -29,6 +29,9 @@ commands:
   report   results=DIR out=DIR [examples=N] [bootstrap.resamples=N]
            leaderboard.csv, deltas.csv (biomedical vs base, paired bootstrap), failures.csv,
            PNG figures and a self-contained report.html, from the result shards alone
+  serve    experiment=NAME [the run's overrides] [serve.host=H] [serve.port=N] [serve.results=DIR]
+           the scoring service (POST /v1/score) for the experiment's data and the live results
+           page (GET /) on Ray Serve, until Ctrl-C; settings in conf/serve/
   demo     build the offline demo (tiny models, synthetic data) and run experiment=demo
 
 Settings and their defaults live in conf/; any of them can be overridden as key=value.
@@ -76,6 +79,13 @@ def _plan(overrides: list[str]) -> int:
     return run_plan(overrides)
 
 
+def _serve(overrides: list[str]) -> int:
+    from clue_ray.commands.serve import run_serve
+    from clue_ray.config import ServeCommand, compose
+
+    return run_serve(compose("serve_command", overrides, ServeCommand))
+
+
 def _demo(overrides: list[str]) -> int:
     from clue_ray.commands.demo import run_demo
 
@@ -84,7 +94,7 @@ def _demo(overrides: list[str]) -> int:
 
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "prompts": _prompts, "score": _score, "run": _run, "rescore": _rescore, "report": _report,
-    "plan": _plan, "demo": _demo,
+    "plan": _plan, "serve": _serve, "demo": _demo,
 }
 
 

@@ -13,6 +13,7 @@ from clue_ray.errors import ConfigError
 from clue_ray.metrics.settings import ScoringSettings
 from clue_ray.models import KINDS, ClusterSettings, ModelSettings
 from clue_ray.results.settings import BootstrapSettings
+from clue_ray.serve.settings import ServeSettings
 from clue_ray.tasks.settings import LongHealthSettings
 
 T = TypeVar("T")
@@ -64,6 +65,16 @@ class RunCommand:
     scoring: ScoringSettings
     cluster: ClusterSettings
     longhealth: LongHealthSettings
+
+
+@dataclass
+class ServeCommand(RunCommand):
+    """`clue-ray serve`: a run's settings (the scoring service serves its data_dir, tasks and
+    scoring; the live page shows its output_dir unless serve.results says otherwise; the
+    progress of its run counts its models, limit and seeds) plus the server's."""
+
+    bootstrap: BootstrapSettings
+    serve: ServeSettings
 
 
 @dataclass

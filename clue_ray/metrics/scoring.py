@@ -118,6 +118,12 @@ class TaskScorer:
                 with contextlib.suppress(Exception):  # reported per row by the batches
                     loader()
 
+    def loaded(self) -> dict[str, bool]:
+        """The model-backed scorers the selected tasks need, and whether each is loaded."""
+        needed = {name for task in self.tasks for name, _ in self.groups(task)}
+        models = {"bertscore": self._bert, "umls": self._umls}
+        return {name: model is not None for name, model in models.items() if name in needed}
+
     def score(self, task: str, items: Sequence[ScoreItem]) -> list[Metrics]:
         """Per-sample metrics of a batch of one task; any failure is raised."""
         results: list[Metrics] = [{} for _ in items]

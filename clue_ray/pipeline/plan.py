@@ -58,7 +58,7 @@ def make_plan(cmd: RunCommand) -> Plan:
         references[task] = refs[: cmd.limit] if cmd.limit else refs
         checksums[task] = file_sha256(data_dir / TASKS[task].source_file)
     run_id = cmd.run_id or derive_run_id(cmd, models, checksums)
-    cmd, models = _absolute_paths(cmd, models)
+    cmd, models = absolute_paths(cmd, models)
     return Plan(cmd, models, references, checksums, run_id, Path(cmd.output_dir) / run_id,
                 derive_scoring_id(cmd.scoring))
 
@@ -91,9 +91,10 @@ def _local(value: str | None) -> str | None:
     return str(Path(value).resolve())
 
 
-def _absolute_paths(
+def absolute_paths(
     cmd: RunCommand, models: tuple[ModelSettings, ...]
 ) -> tuple[RunCommand, tuple[ModelSettings, ...]]:
+    """The command and models with their existing relative paths made absolute."""
     scoring = replace(
         cmd.scoring,
         bertscore=replace(cmd.scoring.bertscore, model=_local(cmd.scoring.bertscore.model)),

@@ -122,12 +122,18 @@ def _items(lines: Sequence[Any]) -> str:
 
 def _leaderboard(content: ReportContent) -> str:
     """The compact leaderboard, then every column in a details block."""
-    board = content.leaderboard
+    return leaderboard_html(content.leaderboard, content.tasks, content.headline)
+
+
+def leaderboard_html(board: pd.DataFrame | None, tasks: Sequence[str],
+                     headline: dict[str, str]) -> str:
+    """The leaderboard table as HTML (the report's and the live page's): model, kind, level
+    and headline scores with their intervals where present, then every column folded."""
     if board is None or board.empty:
         return "<p>No results.</p>"
-    tasks = [t for t in content.tasks if f"{t}.headline" in board.columns]
+    tasks = [t for t in tasks if f"{t}.headline" in board.columns]
     header = (["model", "seed", "kind", "base", "level 1 [95% CI]", "level 2 [95% CI]"]
-              + [f"{t} ({content.headline.get(t, 'headline')})" for t in tasks]
+              + [f"{t} ({headline.get(t, 'headline')})" for t in tasks]
               + ["samples", "flagged"])
     rows = []
     for _, row in board.iterrows():

@@ -41,11 +41,17 @@ class ResultSet:
     notes: list[str]
 
 
-def read_scores(results: Path) -> tuple[pd.DataFrame, list[str]]:
+ShardReader = Callable[[Path, list[str]], pa.Table | None]
+
+
+def read_scores(results: Path, read_shard: ShardReader | None = None
+                ) -> tuple[pd.DataFrame, list[str]]:
     """Score columns of every run under `results` (one run folder or a folder of runs), each
     run under one scoring id (its newest, with a note when there are others). A model/task
     found in several runs is taken from the newest one; a shard that cannot be read is
-    skipped and named; a row stored twice is counted once (with a note)."""
+    skipped and named; a row stored twice is counted once (with a note). `read_shard` reads
+    one shard (default `read_score_shard`; the live page passes a cache of it)."""
+    read_shard = read_score_shard if read_shard is None else read_shard
     by_run = score_files_by_run(results)
     if not by_run:
         raise ConfigError(f"results={results}: no score shards (scores=*/model=*/task=*/"
@@ -60,7 +66,7 @@ def read_scores(results: Path) -> tuple[pd.DataFrame, list[str]]:
             notes.append(f"run {run_dir.name}: scores of scoring {chosen} used (newest); "
                          f"scoring(s) {others} set aside")
         for path in by_scoring[chosen]:
-            table = _read_score_shard(path, notes)
+            table = read_shard(path, notes)
             if table is not None and table.num_rows:
                 run = str(table.column("run_id")[0].as_py())
                 newest[run] = max(newest.get(run, 0.0), path.stat().st_mtime)
@@ -86,7 +92,9 @@ def score_files_by_run(results: Path) -> dict[Path, dict[str, list[Path]]]:
     return found
 
 
-def _read_score_shard(path: Path, notes: list[str]) -> pa.Table | None:
+def read_score_shard(path: Path, notes: list[str]) -> pa.Table | None:
+    """The score columns of one shard (never its texts); None, with a note, when it cannot
+    be read."""
     try:
         names = pq.read_schema(path).names
         wanted = [c for c in names if c in SCORE_COLUMNS or c.startswith(METRIC_PREFIX)]
@@ -154,10 +162,11 @@ def model_infos(names: list[str], manifests: list[dict[str, Any]],
     return infos
 
 
-def load_results(results: Path, registry: Callable[[str], ModelInfo | None]) -> ResultSet:
+def load_results(results: Path, registry: Callable[[str], ModelInfo | None],
+                 read_shard: ShardReader | None = None) -> ResultSet:
     """Everything the report reads, from the results folder alone (plus the registry for
     models whose manifest is missing)."""
-    rows, notes = read_scores(Path(results))
+    rows, notes = read_scores(Path(results), read_shard)
     used = set(rows["run_id"])
     manifests = [m for m in read_manifests(Path(results)) if m.get("run_id") in used]
     names = sorted(rows["model"].unique())

@@ -1,4 +1,4 @@
-"""Typed report settings. Values come from conf/report.yaml (no defaults live here)."""
+"""Typed report settings. Values come from conf/bootstrap/ (no defaults live here)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,97 @@
+"""The scoring deployment: `POST <route>/score` and `GET <route>/health`.
+
+Each replica loads the served tasks' references and the model-backed scorers (BERTScore,
+the UMLS linker) once, in its constructor. Concurrent requests are batched by `@serve.batch`
+(size and wait from conf/serve) and scored off the event loop; each answer carries the
+number of requests its batch held (`X-Clue-Batch-Requests`). No prediction or reference text
+is logged: requests are logged by Serve's access log (method, path, status, latency only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from ray import serve
+from starlette.requests import Request
+from starlette.responses import Response
+
+from clue_ray.metrics.scoring import TaskScorer
+from clue_ray.metrics.settings import ScoringSettings
+from clue_ray.serve.auth import authorized, unauthorized
+from clue_ray.serve.batch_scoring import ScoringFailed, reference_index, score_jobs
+from clue_ray.serve.http import (
+    error,
+    json_answer,
+    method_not_allowed,
+    not_found,
+    read_body,
+    subpath,
+)
+from clue_ray.serve.settings import ScoringServiceSettings
+from clue_ray.serve.validation import BadRequest, ScoreJob, parse_json, parse_score_request
+
+BATCH_HEADER = "X-Clue-Batch-Requests"
+ROUTES = ["POST /score", "GET /health"]
+logger = logging.getLogger("ray.serve")
+
+
+@serve.deployment
+class ScoringService:
+    """Scores predictions of the served tasks against the references of `data_dir`."""
+
+    def __init__(self, tasks: list[str], data_dir: str, scoring: ScoringSettings,
+                 service: ScoringServiceSettings, max_body_bytes: int,
+                 token: str | None) -> None:
+        self.references = reference_index(tasks, Path(data_dir))
+        self.scorer = TaskScorer(scoring, tasks)
+        self.scorer.load()
+        self.max_body_bytes = max_body_bytes
+        self.token = token
+        self.score_batch.set_max_batch_size(service.max_batch_size)
+        self.score_batch.set_batch_wait_timeout_s(service.batch_wait_timeout_s)
+        self.batches = 0
+        self.largest_batch = 0
+
+    async def __call__(self, request: Request) -> Response:
+        """Route one HTTP request."""
+        path = subpath(request)
+        if path == "/health":
+            if request.method != "GET":
+                return method_not_allowed("GET")
+            return json_answer(self.health())
+        if path != "/score":
+            return not_found(path, ROUTES)
+        if request.method != "POST":
+            return method_not_allowed("POST")
+        if not authorized(request, self.token):
+            return unauthorized()
+        try:
+            payload = parse_json(await read_body(request, self.max_body_bytes))
+            job = parse_score_request(payload, self.references)
+        except BadRequest as bad:
+            return error(bad.message, bad.status)
+        result, batch_requests = await self.score_batch(job)
+        if isinstance(result, ScoringFailed):
+            return error(str(result), 500)
+        return json_answer(result, headers={BATCH_HEADER: str(batch_requests)})
+
+    @serve.batch
+    async def score_batch(self, jobs: list[ScoreJob]
+                          ) -> list[tuple[dict[str, Any] | ScoringFailed, int]]:
+        """Score the requests that arrived together (grouped by task) in a worker thread."""
+        answers = await asyncio.to_thread(score_jobs, self.scorer, jobs)
+        self.batches += 1
+        self.largest_batch = max(self.largest_batch, len(jobs))
+        for failed in {str(a) for a in answers if isinstance(a, ScoringFailed)}:
+            logger.error(failed)
+        return [(a, len(jobs)) for a in answers]
+
+    def health(self) -> dict[str, Any]:
+        """Served tasks, loaded scorers, and this replica's batches so far."""
+        return {"status": "ok", "tasks": list(self.references), "scorers": self.scorer.loaded(),
+                "replica": {"pid": os.getpid(), "batches": self.batches,
+                            "largest_batch_requests": self.largest_batch}}
