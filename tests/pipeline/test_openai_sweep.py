@@ -27,7 +27,7 @@ def openai_run(url: str, *overrides: str) -> tuple[str, ...]:
     return (*FAST, f"engine.openai.base_url={url}", *overrides)
 
 
-@pytest.mark.usefixtures("shared_ray")
+@pytest.mark.usefixtures("ray_shutdown")  # it checks that no Ray was started
 def test_credentialed_tasks_stay_home_unless_allowed(run_command):
     import ray
 

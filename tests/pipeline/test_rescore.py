@@ -23,7 +23,7 @@ FAST = ("engine=simulated", "models=[test-general]", "tasks=[problem_summary]", 
 ENGINE_COLUMNS = ["sample_id", "prediction", "engine_started_at", "engine_finished_at"]
 
 
-@pytest.mark.usefixtures("shared_ray")
+@pytest.mark.usefixtures("ray_shutdown")  # it checks that no Ray was started
 def test_a_scorer_that_cannot_load_stops_the_run_before_inference(run_command, tmp_path):
     import ray
 
