@@ -1,0 +1,1 @@
+"""Serving with Ray Serve: a registry model behind an OpenAI-compatible API."""
