@@ -58,9 +58,9 @@ def build_dataset(plan: Plan, model: ModelSettings, missing: Keys, counter: Any 
             fn_constructor_kwargs={"model": model, "settings": cmd.engine},
             batch_size=cmd.engine.batch_size(),
             batch_format="pandas",
-            compute=ray.data.ActorPoolStrategy(min_size=low, max_size=high,
-                                               max_concurrent_calls_per_actor=calls,
-                                               enable_true_multi_threading=calls > 1),
+            compute=ray.data.ActorPoolStrategy(
+                min_size=low, max_size=high, enable_true_multi_threading=calls > 1,
+                max_concurrent_calls_per_actor=calls if calls > 1 else None),
             num_cpus=cluster.cpus_per_engine,
         )
     return written(scored(dataset, plan, list(missing)), plan, model, inference=True)

@@ -62,15 +62,13 @@ def complete(url: str, timeout_s: float) -> dict:
 @pytest.fixture(scope="module")
 def served(conf_with_test_models, sweep_overrides, ray_env,
            tmp_path_factory) -> Iterator[Served]:
-    """`clue-ray serve model=test-general` as the command deploys it (one CPU bundle, KV cache
-    from cluster=local) on a free loopback port, in this process's Ray (4 logical CPUs: the
-    replica's bundle beside a sweep's engine and scoring actors); meanwhile the test rows go
-    through `engine=vllm` batch (ray.data.llm) in the same Ray."""
+    """`clue-ray serve model=test-general port=PORT` (the command function, on a thread, in
+    this process's Ray of 4 logical CPUs: the replica's CPU bundle beside a sweep's engine and
+    scoring actors) until the module ends; meanwhile the test rows go through `engine=vllm`
+    batch (ray.data.llm) in the same Ray."""
     import ray
-    from ray import serve
 
-    from clue_ray.commands.serve_model import serve_settings
-    from clue_ray.serve.model_app import start_model_app
+    from clue_ray.commands.serve_model import run_serve_model
 
     def run(*overrides: str, output_dir: Path | None = None) -> RunCommand:
         out = output_dir or tmp_path_factory.mktemp("results")
@@ -79,20 +77,24 @@ def served(conf_with_test_models, sweep_overrides, ray_env,
     patch = pytest.MonkeyPatch()
     patch.setenv("CLUE_RAY_CONF", str(conf_with_test_models))
     ray.init(num_cpus=4, include_dashboard=False)
-    batch: dict = {}
-    batch_cmd = run("engine=vllm")  # composed here: Hydra's global state is not thread-safe
-    sweep = threading.Thread(target=lambda: batch.update(run_sweep(batch_cmd)))
+    port, stop, exits = free_port(), threading.Event(), []
+    batch_cmd = run("engine=vllm")  # composed before the thread: Hydra's state is global
+    server = threading.Thread(target=lambda: exits.append(run_serve_model(
+        ["model=test-general", f"port={port}"], stop=stop)))
+    url = f"http://127.0.0.1:{port}/v1"
     try:
-        sweep.start()
-        url = start_model_app(serve_settings(["model=test-general", f"port={free_port()}"]))
-        sweep.join(timeout=600)
-        assert batch.get("failed") == 0, batch
+        server.start()
+        batch = run_sweep(batch_cmd)
+        assert batch["failed"] == 0
+        wait_until(lambda: answered(url) or not server.is_alive(), 600, "the served model")
+        assert server.is_alive()
         yield Served(url, run, load_rows(batch["run_dir"]))
     finally:
-        sweep.join(timeout=600)
-        serve.shutdown()
+        stop.set()
+        server.join(timeout=120)
         ray.shutdown()
         patch.undo()
+    assert exits == [0] and not answered(url)  # the command shut Serve down
 
 
 def same_as_batch(rows: pd.DataFrame, served: Served) -> pd.DataFrame:
