@@ -32,6 +32,9 @@ commands:
   serve    experiment=NAME [the run's overrides] [serve.host=H] [serve.port=N] [serve.results=DIR]
            the scoring service (POST /v1/score) for the experiment's data and the live results
            page (GET /) on Ray Serve, until Ctrl-C; settings in conf/serve/
+  serve    model=NAME [cluster=C] [port=N]
+           a registry model behind an OpenAI-compatible API (Ray Serve LLM) on 127.0.0.1,
+           until Ctrl-C; `run engine=openai engine.openai.base_url=URL` evaluates it
   demo     build the offline demo (tiny models, synthetic data) and run experiment=demo
 
 Settings and their defaults live in conf/; any of them can be overridden as key=value.
@@ -80,6 +83,10 @@ def _plan(overrides: list[str]) -> int:
 
 
 def _serve(overrides: list[str]) -> int:
+    if any(o.startswith("model=") for o in overrides):  # a model, not the scoring service
+        from clue_ray.commands.serve_model import run_serve_model
+
+        return run_serve_model(overrides)
     from clue_ray.commands.serve import run_serve
     from clue_ray.config import ServeCommand, compose
 

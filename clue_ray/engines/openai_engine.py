@@ -1,9 +1,12 @@
 """An OpenAI-compatible completions endpoint (a self-hosted vLLM or Ray Serve server).
 
 The rendered prompt is sent as token ids (`prompt` as a list of ints), so the server adds no
-second BOS and applies no template of its own. Requests run in parallel threads; a request
-that still fails after its retries, or has no answer within its total `deadline_s`, becomes
-that row's `engine_error`.
+second BOS and applies no template of its own; with `stop_token_ids` the model's end-of-turn
+ids go along (a vLLM extension), so a served model stops where `engine=vllm` stops. One engine
+keeps at most `max_in_flight` requests in flight, shared by every batch it is given at once
+(the engine stage hands it the next batch while one drains), so the server always has that
+many requests to batch and never more. A request that still fails after its retries, or has no
+answer within its total `deadline_s`, becomes that row's `engine_error`.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -20,6 +24,7 @@ from typing import Any
 
 from clue_ray.engines.base import Generation, PromptRow, row_seed
 from clue_ray.engines.settings import OpenAISettings
+from clue_ray.engines.stop_tokens import model_stop_ids
 from clue_ray.models import ModelSettings
 from clue_ray.tasks.render import load_tokenizer
 
@@ -27,13 +32,17 @@ RETRYABLE_STATUS = (408, 429, 500, 502, 503, 504)
 
 
 class OpenAIEngine:
-    """Completions over HTTP, one request per row."""
+    """Completions over HTTP, one request per row, at most `max_in_flight` at once."""
 
     def __init__(self, model: ModelSettings, settings: OpenAISettings, decoding: str) -> None:
         self.settings = settings
         self.greedy = decoding == "greedy"
         self.served_model = settings.served_model or model.hf_id
         self.tokenizer = load_tokenizer(model.source, model.revision)
+        self.stop_ids = model_stop_ids(model, self.tokenizer) if settings.stop_token_ids else ()
+        self._encoding = threading.Lock()  # one tokenizer, batches arriving on several threads
+        self._requests = ThreadPoolExecutor(max_workers=settings.max_in_flight,
+                                            thread_name_prefix="openai-request")
         key = os.environ.get(settings.api_key_env) if settings.api_key_env else None
         self.headers = {"Content-Type": "application/json"}
         if key:
@@ -41,29 +50,31 @@ class OpenAIEngine:
         self.url = settings.base_url.rstrip("/") + "/completions"
 
     def generate(self, rows: Sequence[PromptRow]) -> list[Generation]:
-        """Completions in row order."""
-        with ThreadPoolExecutor(max_workers=self.settings.parallel_requests) as pool:
-            return list(pool.map(self._one, rows))
+        """Completions in row order; calls made at once share the `max_in_flight` bound."""
+        bodies = [None if row.context_overflow else json.dumps(self.request_body(row)).encode()
+                  for row in rows]
+        futures = [None if data is None else self._requests.submit(self._one, data)
+                   for data in bodies]
+        return [Generation.overflow() if future is None else future.result()
+                for future in futures]
 
     def request_body(self, row: PromptRow) -> dict[str, Any]:
         """The JSON body of one completions request."""
-        body: dict[str, Any] = {
-            "model": self.served_model,
-            "prompt": self.tokenizer.encode(row.prompt, add_special_tokens=False),
-            "max_tokens": row.max_tokens,
-        }
+        with self._encoding:
+            ids = self.tokenizer.encode(row.prompt, add_special_tokens=False)
+        body: dict[str, Any] = {"model": self.served_model, "prompt": ids,
+                                "max_tokens": row.max_tokens}
+        if self.stop_ids:
+            body["stop_token_ids"] = list(self.stop_ids)
         if self.greedy:
             body["temperature"] = 0.0
         else:
             body["seed"] = row_seed(row.seed, row.sample_id)
         return body
 
-    def _one(self, row: PromptRow) -> Generation:
-        if row.context_overflow:
-            return Generation.overflow()
+    def _one(self, data: bytes) -> Generation:
         started = time.perf_counter()
         deadline = started + self.settings.deadline_s
-        data = json.dumps(self.request_body(row)).encode()
         error = "no attempt made"
         for attempt in range(self.settings.max_retries + 1):
             left = deadline - time.perf_counter()

@@ -36,7 +36,11 @@ class VllmSettings:
 
 @dataclass
 class OpenAISettings:
-    """An OpenAI-compatible completions endpoint (self-hosted vLLM or Ray Serve)."""
+    """An OpenAI-compatible completions endpoint (self-hosted vLLM or Ray Serve).
+
+    max_in_flight: requests one engine actor keeps in flight at once (across its batches).
+    stop_token_ids: send the model's end-of-turn ids (`stop_token_ids`, a vLLM extension).
+    """
 
     base_url: str
     served_model: str | None
@@ -44,7 +48,8 @@ class OpenAISettings:
     timeout_s: float
     deadline_s: float
     max_retries: int
-    parallel_requests: int
+    max_in_flight: int
+    stop_token_ids: bool
     batch_size: int
     allow_credentialed_data: bool
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import socket
 import time
@@ -40,8 +41,18 @@ def make_engine(model: ModelSettings, settings: EngineSettings) -> Engine:
     raise ValueError(f"engine '{settings.kind}' does not run as a map_batches actor")
 
 
+def calls_per_actor(settings: EngineSettings) -> int:
+    """Batches one engine actor takes at once: the openai engine takes enough to keep
+    `max_in_flight` requests going, plus one whose rows wait while another drains (the
+    engine's bound still holds); a local model takes one at a time."""
+    if settings.kind != "openai" or settings.openai is None:
+        return 1
+    return math.ceil(settings.openai.max_in_flight / settings.openai.batch_size) + 1
+
+
 class EngineStage:
-    """Callable class for `Dataset.map_batches`: one engine per actor, loaded in __init__."""
+    """Callable class for `Dataset.map_batches`: one engine per actor, loaded in __init__
+    (called on `calls_per_actor` threads at once)."""
 
     def __init__(self, model: ModelSettings, settings: EngineSettings) -> None:
         self.engine = make_engine(model, settings)

@@ -116,6 +116,9 @@ def _check_engine(cmd: RunCommand) -> None:
         raise ConfigError("seeds=[...] needs sampling: set engine.decoding=engine_defaults")
     if getattr(cmd.engine, cmd.engine.kind) is None:
         raise ConfigError(f"engine '{cmd.engine.kind}' has no settings section")
+    openai = cmd.engine.openai
+    if cmd.engine.kind == "openai" and openai is not None and openai.max_in_flight < 1:
+        raise ConfigError("engine.openai.max_in_flight must be 1 or more")
 
 
 def _check_parallelism(cmd: RunCommand, model: ModelSettings) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from clue_ray.metrics.scoring import TaskScorer
 from clue_ray.models import ModelSettings
-from clue_ray.pipeline.engine_stage import EngineStage
+from clue_ray.pipeline.engine_stage import EngineStage, calls_per_actor
 from clue_ray.pipeline.plan import Plan
 from clue_ray.pipeline.prompt_cache import cache_folder
 from clue_ray.pipeline.prompt_rows import context_length
@@ -52,12 +52,15 @@ def build_dataset(plan: Plan, model: ModelSettings, missing: Keys, counter: Any 
         dataset = apply_vllm(dataset, model, cmd.engine, cluster, context_length(model, None))
     else:
         low, high = cluster.engine_replicas
+        calls = calls_per_actor(cmd.engine)
         dataset = dataset.map_batches(
             EngineStage,
             fn_constructor_kwargs={"model": model, "settings": cmd.engine},
             batch_size=cmd.engine.batch_size(),
             batch_format="pandas",
-            compute=ray.data.ActorPoolStrategy(min_size=low, max_size=high),
+            compute=ray.data.ActorPoolStrategy(
+                min_size=low, max_size=high, enable_true_multi_threading=calls > 1,
+                max_concurrent_calls_per_actor=calls if calls > 1 else None),
             num_cpus=cluster.cpus_per_engine,
         )
     return written(scored(dataset, plan, list(missing)), plan, model, inference=True)

@@ -1,1 +1,2 @@
-"""Ray Serve applications for online use: the scoring service and the live results page."""
+"""Ray Serve applications for online use: the scoring service, the live results page, and a
+registry model behind an OpenAI-compatible API."""

@@ -9,6 +9,7 @@ status codes, real connection handling.
     with server as base_url:          # http://127.0.0.1:PORT/v1
         ...                           # point engine.openai.base_url at it
     server.requests                   # every request body received, in arrival order
+    server.peak_in_flight             # the most requests it was answering at once
 
 It binds 127.0.0.1 on an ephemeral port only, reads at most `MAX_BODY_BYTES` per request,
 times idle connections out, serves from daemon threads and stops when the `with` block ends.
@@ -66,6 +67,8 @@ class CompletionsServer:
         self._lock = threading.Lock()
         self._requests: list[dict[str, Any]] = []
         self._headers: list[dict[str, str]] = []
+        self._active = 0
+        self._peak = 0
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -82,6 +85,21 @@ class CompletionsServer:
         """The headers of every request, in the same order as `requests` (a copy)."""
         with self._lock:
             return list(self._headers)
+
+    @property
+    def peak_in_flight(self) -> int:
+        """The most requests this server was answering at one time."""
+        with self._lock:
+            return self._peak
+
+    def _enter(self) -> None:
+        with self._lock:
+            self._active += 1
+            self._peak = max(self._peak, self._active)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._active -= 1
 
     @property
     def base_url(self) -> str:
@@ -172,7 +190,11 @@ def _handler_for(server: CompletionsServer) -> type[BaseHTTPRequestHandler]:
                 self._send(400, _error(400, "expected a JSON object with a token-id prompt"))
                 return
             index = server._record(body, {k: v for k, v in self.headers.items()})
-            status, payload = server._respond(body, index)
+            server._enter()
+            try:
+                status, payload = server._respond(body, index)
+            finally:
+                server._leave()
             if status == 200 and not payload:
                 self._send_truncated()
                 return

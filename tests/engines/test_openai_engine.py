@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import pytest
@@ -12,6 +13,7 @@ from transformers import AutoTokenizer
 from clue_ray.engines.base import PromptRow, row_seed
 from clue_ray.engines.openai_engine import OpenAIEngine
 from clue_ray.engines.settings import OpenAISettings
+from clue_ray.engines.stop_tokens import model_stop_ids
 from clue_ray.models import ModelSettings
 
 
@@ -30,8 +32,8 @@ def tokenizer(tiny_lm_dir):
 
 def settings(base_url: str, **changes) -> OpenAISettings:
     values = dict(base_url=base_url, served_model=None, api_key_env=None, timeout_s=10.0,
-                  deadline_s=30.0, max_retries=2, parallel_requests=4, batch_size=16,
-                  allow_credentialed_data=False)
+                  deadline_s=30.0, max_retries=2, max_in_flight=4, stop_token_ids=True,
+                  batch_size=16, allow_credentialed_data=False)
     return OpenAISettings(**(values | changes))
 
 
@@ -64,6 +66,7 @@ def test_sends_the_rendered_prompt_as_token_ids_greedy(model, tokenizer):
     assert body["model"] == "clue-ray/test-general"  # hf_id when served_model is null
     assert body["temperature"] == 0.0
     assert "seed" not in body
+    assert body["stop_token_ids"] == list(model_stop_ids(model, tokenizer))  # as engine=vllm
     assert "Authorization" not in server.headers[0]
     assert (out.prediction, out.finish_reason, out.engine_error) == (
         "The correct answer is A: ok", "stop", None)
@@ -94,7 +97,7 @@ def test_parallel_requests_come_back_in_row_order(model):
                                delay_s=lambda body: (n - (body["max_tokens"] - 100)) * 0.03)
     rows = [row(sample_id=str(i), max_tokens=100 + i) for i in range(n)]
     with server as url:
-        engine = OpenAIEngine(model, settings(url, parallel_requests=n), "greedy")
+        engine = OpenAIEngine(model, settings(url, max_in_flight=n), "greedy")
         started = time.perf_counter()
         outputs = engine.generate(rows)
         elapsed = time.perf_counter() - started
@@ -102,6 +105,27 @@ def test_parallel_requests_come_back_in_row_order(model):
     arrival = [b["max_tokens"] - 100 for b in server.requests]
     assert sorted(arrival) == list(range(n))
     assert elapsed < sum((n - i) * 0.03 for i in range(n))  # they did overlap
+
+
+def test_batches_given_at_once_share_max_in_flight(model):
+    """Two batches handed over at once (as the engine stage does) keep exactly
+    max_in_flight requests in flight, never more; no stop ids when switched off."""
+    server = CompletionsServer(delay_s=lambda body: 0.2)
+    batches = [[row(sample_id=f"{b}-{i}") for i in range(6)] for b in range(2)]
+    with server as url:
+        engine = OpenAIEngine(model, settings(url, max_in_flight=4, stop_token_ids=False),
+                              "greedy")
+        results: dict[int, list] = {}
+        threads = [threading.Thread(target=lambda b=b: results.__setitem__(
+            b, engine.generate(batches[b]))) for b in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert server.peak_in_flight == 4
+    assert len(server.requests) == 12 and all("stop_token_ids" not in b
+                                                for b in server.requests)
+    assert all(o.engine_error is None for b in range(2) for o in results[b])
 
 
 def test_a_503_is_retried_and_succeeds(model):

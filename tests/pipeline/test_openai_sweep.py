@@ -1,7 +1,7 @@
 """The openai engine in a real local Ray sweep against a real local completions server:
-the data policy holds before anything is sent (credentialed tasks run only when allowed), and
-engine errors are recomputed on rerun (good rows beside failed ones in the same batch, whose
-nulls arrive as pd.NA, are scored and kept)."""
+the data policy holds before anything is sent (credentialed tasks run only when allowed),
+batches overlap within the engine's bound, and engine errors are recomputed on rerun (good
+rows beside failed ones in the same batch, whose nulls arrive as pd.NA, are scored and kept)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def openai_run(url: str, *overrides: str) -> tuple[str, ...]:
 def test_credentialed_tasks_stay_home_unless_allowed(run_command):
     import ray
 
-    server = CompletionsServer()
+    server = CompletionsServer(delay_s=lambda body: 1.5)
     with server as url:
         mixed = run_command(*openai_run(url, "tasks=[mednli,meqsum]", "limit=2"))
         refusal = r"credentialed data \(mednli\).*PhysioNet.*allow_credentialed_data=true"
@@ -47,14 +47,19 @@ def test_credentialed_tasks_stay_home_unless_allowed(run_command):
         make_plan(run_command(*openai_run(url, "tasks=[meqsum,longhealth]", "limit=3")))
         assert server.requests == []
 
-        # A server we operate ourselves: credentialed data may go to it.
+        # A server we operate ourselves: credentialed data may go to it. One row per
+        # chunk and per batch: the engine actor takes the second batch while the first is
+        # in flight, so both requests are in flight at once (max_in_flight=2).
         allowed = run_sweep(run_command(*openai_run(
-            url, "tasks=[mednli]", "limit=2", "engine.openai.allow_credentialed_data=true")))
+            url, "tasks=[mednli]", "limit=2", "engine.openai.allow_credentialed_data=true",
+            "prompt_chunk_rows=1", "engine.openai.batch_size=1",
+            "engine.openai.max_in_flight=2")))
     rows = load_rows(allowed["run_dir"])
     assert rows.groupby("task").size().to_dict() == {"mednli": 2}
     assert (rows["prediction"] == DEFAULT_ANSWER).all()
     assert rows["metric_accuracy"].notna().all()
     assert len(server.requests) == 2
+    assert server.peak_in_flight == 2
 
 
 def has_flag(flags, name: str = "engine_error") -> bool:

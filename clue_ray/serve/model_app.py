@@ -1,0 +1,119 @@
+"""A registry model behind an OpenAI-compatible API with Ray Serve LLM (`ray.serve.llm`).
+
+The model is placed as `engine=vllm` places it in a sweep (`clue_ray.pipeline.vllm_stage`):
+the same vLLM engine arguments (the model's declared dtype, `max_model_len` = the context our
+overflow rule uses), one bundle per tensor-parallel worker (`STRICT_PACK`), GPUs with
+`accelerator_type` on a GPU cluster, and on CPUs `cpus_per_engine` CPUs per worker with a KV
+cache of `kv_cache_gib` GiB. The replica actor and the ingress reserve no CPU of their own, so
+a replica holds exactly the bundles a batch replica holds. The served model name is the
+registry entry's `hf_id`, the name `engine=openai` asks for by default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from clue_ray.engines.settings import EngineSettings
+from clue_ray.models import ClusterSettings, ModelSettings
+from clue_ray.pipeline.vllm_stage import declared_dtype, engine_env, engine_kwargs, placement
+
+APP_NAME = "clue-ray-model"
+GIB = 1 << 30
+
+
+@dataclass
+class ServeModelSettings:
+    """conf/serve_model.yaml composed: the model (a registry entry), engine=vllm, the
+    cluster, where the API listens, and how many requests a replica takes at once."""
+
+    model: ModelSettings
+    engine: EngineSettings
+    cluster: ClusterSettings
+    host: str
+    port: int
+    max_ongoing_requests: int
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI base URL (`engine.openai.base_url`) of the served model."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{self.port}/v1"
+
+
+def replica_env(engine: EngineSettings, cluster: ClusterSettings) -> dict[str, str]:
+    """Environment of a replica: vLLM's log level and CPU platform settings, and on CPUs the
+    KV cache size (`VLLM_CPU_KVCACHE_SPACE` takes whole GiB; `kv_cache_memory_bytes` in the
+    engine arguments is exact and wins)."""
+    assert engine.vllm is not None
+    on_gpu = cluster.engine_device == "gpu"
+    env = engine_env(engine.vllm.log_level, on_gpu)
+    gib = cluster.kv_cache_gib or 0
+    if not on_gpu and gib >= 1:
+        env["VLLM_CPU_KVCACHE_SPACE"] = str(int(gib))
+    return env
+
+
+def deployment_options(settings: ServeModelSettings) -> dict[str, Any]:
+    """Replicas as `cluster.engine_replicas` (autoscaled when max > min); the replica actor
+    reserves nothing beside its workers' bundles (Serve LLM adds its CPUs to the first)."""
+    low, high = settings.cluster.engine_replicas
+    options: dict[str, Any] = {"max_ongoing_requests": settings.max_ongoing_requests,
+                               "ray_actor_options": {"num_cpus": 0}}
+    if high > low:
+        options["autoscaling_config"] = {"min_replicas": low, "max_replicas": high,
+                                         "initial_replicas": low}
+    else:
+        options["num_replicas"] = low
+    return options
+
+
+def llm_config(settings: ServeModelSettings) -> Any:
+    """The `LLMConfig` of the model, placed like the batch path."""
+    from ray.serve.llm import LLMConfig
+
+    from clue_ray.pipeline.prompt_rows import context_length
+
+    model, engine, cluster = settings.model, settings.engine, settings.cluster
+    on_gpu = cluster.engine_device == "gpu"
+    kwargs = engine_kwargs(model, engine, cluster, context_length(model, None),
+                           declared_dtype(model))
+    return LLMConfig(
+        model_loading_config={"model_id": model.hf_id, "model_source": model.source},
+        engine_kwargs=kwargs,
+        accelerator_type=cluster.accelerator_type if on_gpu else None,
+        placement_group_config=placement(model, cluster),
+        runtime_env={"env_vars": replica_env(engine, cluster)},
+        deployment_config=deployment_options(settings),
+    )
+
+
+def build_model_app(settings: ServeModelSettings) -> Any:
+    """The Serve application: the OpenAI ingress (`/v1/completions`, `/v1/models`, ...) in
+    front of the model's LLM server deployment."""
+    from ray.serve.llm import build_openai_app
+
+    return build_openai_app({
+        "llm_configs": [llm_config(settings)],
+        "ingress_deployment_config": {"ray_actor_options": {"num_cpus": 0}},
+    })
+
+
+def start_model_app(settings: ServeModelSettings) -> str:
+    """Start Serve's HTTP proxy on host:port (Ray must be running) and deploy the model;
+    returns the base URL once every replica has loaded the model."""
+    from ray import serve
+
+    serve.start(http_options={"host": settings.host, "port": settings.port})
+    serve.run(build_model_app(settings), name=APP_NAME, route_prefix="/")
+    return settings.base_url
+
+
+def replica_actor_names() -> list[str]:
+    """The named actors of the model's LLM server replicas (in Serve's namespace)."""
+    import ray
+    from ray.serve._private.constants import SERVE_NAMESPACE
+
+    return sorted(actor["name"] for actor in ray.util.list_named_actors(all_namespaces=True)
+                  if actor["namespace"] == SERVE_NAMESPACE
+                  and actor["name"].startswith(f"SERVE_REPLICA::{APP_NAME}#LLMServer"))
