@@ -76,6 +76,8 @@ def served(conf_with_test_models, sweep_overrides, ray_env,
 
     patch = pytest.MonkeyPatch()
     patch.setenv("CLUE_RAY_CONF", str(conf_with_test_models))
+    if ray.is_initialized():  # the 2-CPU Ray earlier tests share: this module needs 4 CPUs
+        ray.shutdown()
     ray.init(num_cpus=4, include_dashboard=False)
     port, stop, exits = free_port(), threading.Event(), []
     batch_cmd = run("engine=vllm")  # composed before the thread: Hydra's state is global
