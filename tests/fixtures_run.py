@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from clue_ray.config import RunCommand, compose
@@ -135,11 +139,9 @@ def _settled(ray, cpus: int, timeout_s: float = 10.0) -> bool:
     return False
 
 
-@pytest.fixture
-def shared_ray(ray_env) -> Iterator[None]:
-    """One local Ray (2 CPUs) kept for the in-process sweeps that ask for exactly that, so
-    each does not pay Ray's start and stop (the sweep joins an initialised Ray as it would a
-    local one it started). Restarted when a test's actors still hold CPUs afterwards."""
+def start_shared_ray() -> None:
+    """The one local Ray (2 CPUs) the in-process sweeps share: started when none is up,
+    restarted when another test's Ray is up or a test's actors still hold its CPUs."""
     import ray
 
     if ray.is_initialized() and not _shared_ray["up"]:
@@ -149,7 +151,51 @@ def shared_ray(ray_env) -> Iterator[None]:
     if not ray.is_initialized():
         ray.init(num_cpus=SHARED_RAY_CPUS, include_dashboard=False, log_to_driver=True)
         _shared_ray["up"] = True
+
+
+@pytest.fixture
+def shared_ray(ray_env) -> Iterator[None]:
+    """One local Ray (2 CPUs) kept for the in-process sweeps that ask for exactly that, so
+    each does not pay Ray's start and stop (the sweep joins an initialised Ray as it would a
+    local one it started). Restarted when a test's actors still hold CPUs afterwards."""
+    start_shared_ray()
     yield
+
+
+@dataclass
+class SimulatedSweep:
+    """One finished sweep several test modules read: the demo experiment, all six tasks of
+    the synthetic data, the two test models and the baseline, engine=simulated."""
+
+    result: dict            # run_sweep's summary
+    rows: pd.DataFrame      # every stored row
+    console: str            # what the sweep printed
+    data_dir: Path          # its own copy of the synthetic data
+    output_dir: Path
+    overrides: list[str]    # the `clue-ray run` overrides that rerun it
+
+
+@pytest.fixture(scope="session")
+def simulated_sweep(conf_with_test_models, sweep_overrides, synthetic_data_dir,
+                    tmp_path_factory, ray_env) -> SimulatedSweep:
+    """The sweep, run once per session on the shared Ray (a three-model sweep costs about a
+    minute here: each test that reads one shares this one)."""
+    from clue_ray.pipeline.run import run_sweep
+    from clue_ray.results.summary import load_rows
+
+    folder = tmp_path_factory.mktemp("simulated-sweep")
+    data = folder / "data"
+    shutil.copytree(synthetic_data_dir, data)
+    out = folder / "results"
+    overrides = [*sweep_overrides(out), f"data_dir={data}", "engine=simulated",
+                 "models=[test-general,test-biomedical,test-baseline]"]
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
+        patch.setenv("CLUE_RAY_CONF", str(conf_with_test_models))
+        start_shared_ray()
+        result = run_sweep(compose("run", overrides, RunCommand))
+    return SimulatedSweep(result, load_rows(Path(result["run_dir"])), printed.getvalue(), data,
+                          out, overrides)
 
 
 @pytest.fixture

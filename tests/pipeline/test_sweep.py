@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from clue_ray.config import RunCommand, compose
 from clue_ray.errors import ConfigError, DatasetError
 from clue_ray.pipeline.manifest import MANIFEST
 from clue_ray.pipeline.plan import make_plan
@@ -23,22 +24,21 @@ def expected_rows(data_dir) -> dict[str, int]:
     return {task: len(build_references(task, data_dir)) for task in TASKS}
 
 
+MODELS = ("test-general", "test-biomedical", "test-baseline")
+
+
 @pytest.mark.usefixtures("shared_ray")
-def test_simulated_sweep_then_resume_does_no_inference(run_command, synthetic_data_dir,
-                                                       capsys):
-    cmd = run_command("engine=simulated")
-    first = run_sweep(cmd)
-    out = capsys.readouterr().out
-    rows = load_rows(first["run_dir"])
+def test_simulated_sweep_then_resume_does_no_inference(simulated_sweep, conf_with_test_models,
+                                                       monkeypatch):
+    first, rows, out = simulated_sweep.result, simulated_sweep.rows, simulated_sweep.console
     counts = rows.groupby(["model", "task"]).size().to_dict()
-    expected = expected_rows(synthetic_data_dir)
-    assert counts == {(m, t): n for m in ("test-general", "test-biomedical")
-                      for t, n in expected.items()}
+    expected = expected_rows(simulated_sweep.data_dir)
+    assert counts == {(m, t): n for m in MODELS for t, n in expected.items()}
     assert not rows.duplicated(KEY).any()
     assert rows["engine_error"].isna().all()
-    assert rows["engine_actor"].groupby(rows["model"]).nunique().to_dict() == {
-        "test-general": 1, "test-biomedical": 1}  # one engine load per model per sweep
-    total = sum(expected.values())  # the second model's prompts all come from the cache
+    assert rows["engine_actor"].groupby(rows["model"]).nunique().to_dict() == dict.fromkeys(
+        MODELS, 1)  # one engine load per model per sweep
+    total = sum(expected.values())  # later models' prompts all come from the cache
     finals = [line.split(", ")[-1] for line in out.splitlines() if " all " in line]
     assert f"prompts {total}/{total}" in finals
     assert f"prompts {total}/{total} ({total} from the cache)" in finals
@@ -63,16 +63,16 @@ def test_simulated_sweep_then_resume_does_no_inference(run_command, synthetic_da
     assert counts["levels"] == summary.levels
     assert counts["tasks"]["mednli"]["scores"] == summary.tasks["mednli"].scores
 
+    monkeypatch.setenv("CLUE_RAY_CONF", str(conf_with_test_models))
     started = time.perf_counter()
-    second = run_sweep(run_command("engine=simulated"))
+    second = run_sweep(compose("run", simulated_sweep.overrides, RunCommand))
     assert time.perf_counter() - started < 15
     assert second["run_id"] == first["run_id"]
     assert all(o["computed"] == 0 for o in second["outcomes"].values())
     again = load_rows(second["run_dir"])
     assert len(again) == len(rows)
-    attempts = json.loads((__import__("pathlib").Path(second["run_dir"]) / MANIFEST
-                           ).read_text())["attempts"]
-    assert len(attempts) == 2
+    attempts = json.loads((Path(second["run_dir"]) / MANIFEST).read_text())["attempts"]
+    assert [a["status"] for a in attempts] == ["finished", "finished"]
 
 
 def test_result_changing_settings_give_a_new_run_id(run_command):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,12 +14,9 @@ import pytest
 
 from clue_ray.cli import main
 from clue_ray.demo.datasets import synthetic_records
-from clue_ray.pipeline.run import run_sweep
-from clue_ray.results.summary import load_rows
 from clue_ray.tasks.registry import TASKS
 
 SHINGLE_WORDS = 5
-MODELS = "models=[test-general,test-biomedical,test-baseline]"
 
 
 def strings(value: object) -> Iterator[str]:
@@ -56,19 +52,18 @@ def report_text(out: Path, console: str) -> str:
     return " ".join(" ".join(parts).split())
 
 
-@pytest.mark.usefixtures("shared_ray")
 def test_report_on_a_sweep_writes_every_file_and_no_credentialed_text(
-        run_command, synthetic_data_dir, tmp_path, capsys):
-    data = tmp_path / "data"
-    shutil.copytree(synthetic_data_dir, data)
-    sweep = run_sweep(run_command("engine=simulated", MODELS, f"data_dir={data}", "limit=5"))
-    rows = load_rows(Path(sweep["run_dir"]))
-    shutil.rmtree(data)  # the report reads the shards alone
+        simulated_sweep, tmp_path, capsys):
+    sweep, rows = simulated_sweep.result, simulated_sweep.rows
+    hidden = simulated_sweep.data_dir.with_name("data-hidden")
+    simulated_sweep.data_dir.rename(hidden)  # the report reads the shards alone
     capsys.readouterr()
-
     out = tmp_path / "report"
-    assert main(["report", f"results={tmp_path / 'results'}", f"out={out}", "examples=3",
-                 "bootstrap.resamples=500"]) == 0
+    try:
+        assert main(["report", f"results={simulated_sweep.output_dir}", f"out={out}",
+                     "examples=3", "bootstrap.resamples=500"]) == 0
+    finally:
+        hidden.rename(simulated_sweep.data_dir)
     console = capsys.readouterr().out
 
     board = pd.read_csv(out / "leaderboard.csv")
