@@ -27,12 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
+from sweep_timing import timed_sweep
 
 from clue_ray.config import RunCommand, compose, load_model
 from clue_ray.demo.build import ensure_bert, ensure_data, ensure_models
-from clue_ray.pipeline.run import run_sweep
-from clue_ray.results.summary import load_rows
 
 MODEL = "demo-general"
 
@@ -43,19 +41,6 @@ def command(tasks: str, limit: int, output_dir: Path, *overrides: str) -> RunCom
     return compose("run", ["experiment=demo", f"models=[{MODEL}]", f"tasks=[{tasks}]",
                            f"limit={limit}", f"output_dir={output_dir}",
                            "scoring.umls=disabled", *overrides], RunCommand)
-
-
-def timed_sweep(cmd: RunCommand) -> tuple[dict[str, float], pd.DataFrame]:
-    """One sweep: wall, load (start to first request), gen span, rows and output tokens."""
-    started_at, started = time.time(), time.perf_counter()
-    result = run_sweep(cmd)
-    wall = time.perf_counter() - started
-    rows = load_rows(result["run_dir"])
-    sent = rows[~rows["context_overflow"]]
-    first, last = sent["engine_started_at"].min(), sent["engine_finished_at"].max()
-    return {"rows": len(rows), "failed": result["failed"], "wall_s": wall,
-            "load_s": first - started_at, "gen_s": last - first,
-            "output_tokens": int(sent["output_tokens"].sum())}, rows
 
 
 def free_port() -> int:

@@ -23,17 +23,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
+from sweep_timing import timed_sweep
 
 from clue_ray.config import RunCommand, compose, load_model
 from clue_ray.demo.build import ensure_bert, ensure_data, ensure_models
 from clue_ray.engines.stop_tokens import model_stop_ids
-from clue_ray.pipeline.engine_time import busy_time
 from clue_ray.pipeline.plan import make_plan
 from clue_ray.pipeline.prompt_rows import build_rows, context_length
-from clue_ray.pipeline.run import run_sweep
 from clue_ray.pipeline.vllm_stage import declared_dtype, engine_kwargs
-from clue_ray.results.summary import load_rows
 
 MODEL = "demo-general"
 
@@ -81,25 +78,9 @@ def bare_vllm(cmd: RunCommand, rows: list[dict]) -> dict[str, float]:
     )
     finished = time.perf_counter()
     return {"wall_s": finished - started, "load_s": loaded - started,
-            "generate_s": finished - loaded,
+            "gen_s": finished - loaded,
             "prompt_tokens": sum(len(r["prompt_token_ids"]) for r in rows),
             "output_tokens": sum(len(o.outputs[0].token_ids) for o in outputs)}
-
-
-def pipeline(cmd: RunCommand) -> tuple[dict[str, float], pd.DataFrame]:
-    """`clue-ray run engine=vllm`, timed from the call to the last shard and manifest."""
-    started_at, started = time.time(), time.perf_counter()
-    result = run_sweep(cmd)
-    wall = time.perf_counter() - started
-    rows = load_rows(result["run_dir"])
-    ran = rows[~rows["context_overflow"]]
-    spans = list(zip(ran["engine_started_at"], ran["engine_finished_at"], strict=True))
-    first = min(s for s, _ in spans)
-    return {"wall_s": wall, "load_s": first - started_at,
-            "generate_s": max(e for _, e in spans) - first,
-            "prompt_tokens": int(ran["prompt_tokens"].sum()),
-            "output_tokens": int(ran["output_tokens"].sum()),
-            "busy_share": busy_time(spans) / wall}, rows
 
 
 def main() -> None:
@@ -116,7 +97,7 @@ def main() -> None:
         ensure_data(Path(cmd.data_dir))
         rows = prompt_rows(cmd)
         bare = bare_vllm(cmd, rows)
-        piped, _ = pipeline(cmd)
+        piped, _ = timed_sweep(cmd)
     print()
     print(f"{len(rows)} prompts of {MODEL}, tasks {args.tasks}; the engine gets "
           f"{cmd.cluster.cpus_per_engine:g} CPU(s) in both paths")
@@ -124,9 +105,9 @@ def main() -> None:
           f"{'output tok':>12}{'tok/s wall':>12}{'tok/s gen':>11}")
     for name, m in (("bare", bare), ("pipeline", piped)):
         total = m["prompt_tokens"] + m["output_tokens"]
-        print(f"{name:<10}{m['wall_s']:>8.1f}{m['load_s']:>8.1f}{m['generate_s']:>8.1f}"
+        print(f"{name:<10}{m['wall_s']:>8.1f}{m['load_s']:>8.1f}{m['gen_s']:>8.1f}"
               f"{m['prompt_tokens']:>12}{m['output_tokens']:>12}{total / m['wall_s']:>12.0f}"
-              f"{total / m['generate_s']:>11.0f}")
+              f"{total / m['gen_s']:>11.0f}")
     ratio = (piped["prompt_tokens"] + piped["output_tokens"]) / piped["wall_s"] / (
         (bare["prompt_tokens"] + bare["output_tokens"]) / bare["wall_s"])
     print(f"pipeline/bare tokens per second over the whole wall: {ratio:.2f}; "
