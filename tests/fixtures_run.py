@@ -36,6 +36,16 @@ def wait_for(condition: Callable[[], object], process: subprocess.Popen, timeout
     pytest.fail(f"timed out waiting for {what}")
 
 
+def wait_until(condition: Callable[[], object], timeout_s: float, what: str) -> None:
+    """Poll `condition` every half second until true; fail when time runs out."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.5)
+    pytest.fail(f"timed out waiting for {what}")
+
+
 def run_folder(output_dir: Path) -> Path:
     """The one run folder a run wrote under `output_dir` (output_dir/<run_id>)."""
     (folder,) = [path for path in Path(output_dir).iterdir() if path.is_dir()]

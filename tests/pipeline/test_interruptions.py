@@ -27,11 +27,14 @@ COMPARED = ["prediction", "output_tokens", "finish_reason", "reference", "prompt
 
 
 def overrides(data_dir, bert_dir, output_dir) -> list[str]:
-    return ["experiment=demo", "engine=transformers", "models=[test-general]",
+    """Resume does not depend on the engine: the simulated one, slow enough (0.3 s a prompt)
+    that the run is still going when two shards are stored."""
+    return ["experiment=demo", "engine=simulated", "models=[test-general]",
             "tasks=[mednli,meqsum]",
             f"data_dir={data_dir}", f"output_dir={output_dir}", "scoring.umls=disabled",
             f"scoring.bertscore.model={bert_dir}", "shard_rows=2", "scoring_batch_rows=2",
-            "engine.transformers.batch_size=2", "cluster.num_cpus=2"]
+            "engine.simulated.batch_size=2", "engine.simulated.latency_per_prompt_s=0.3",
+            "cluster.num_cpus=2"]
 
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:

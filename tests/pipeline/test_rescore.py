@@ -63,9 +63,6 @@ def test_failed_scores_are_redone_and_new_settings_rescore_without_the_engine(
     assert fixed["scorer_error"].isna().all() and fixed["metric_umls_f1"].notna().all()
     assert fixed[ENGINE_COLUMNS].equals(rows[ENGINE_COLUMNS])  # the engine did not run again
 
-    import ray
-
-    ray.shutdown()
     assert main(["rescore", *sweep_overrides(tmp_path / "results"), *overrides,
                  "scoring.bertscore.num_layers=1"]) == 0
     run_dir = Path(second["run_dir"])

