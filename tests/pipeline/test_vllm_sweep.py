@@ -104,7 +104,7 @@ def contract_row(sample_id: str, ids: list[int], overflow: bool = False) -> dict
 
 
 @pytest.mark.skipif(not SHARED_LLAMA3.is_dir(), reason="../shared/tokenizers/llama3 absent")
-@pytest.mark.usefixtures("ray_env", "ray_shutdown")
+@pytest.mark.usefixtures("shared_ray")
 def test_tensor_parallel_2_stops_at_eot_and_keeps_failed_rows(tmp_path):
     """TP=2 on CPU: two CPU bundles held by one replica, whose two workers vLLM runs as
     processes (its CPU platform has no Ray executor). The model folder has no
@@ -120,7 +120,6 @@ def test_tensor_parallel_2_stops_at_eot_and_keeps_failed_rows(tmp_path):
     too_long = [prompt.token_ids[0]] + [9906] * 5000  # longer than max_model_len=4096
     rows = [contract_row("0", list(prompt.token_ids)), contract_row("1", too_long),
             contract_row("2", too_long, overflow=True), contract_row("3", list(prompt.token_ids))]
-    ray.init(num_cpus=3, include_dashboard=False)  # 2 TP workers + a scoring-sized spare
     out = apply_vllm(ray.data.from_items(rows), model, cmd.engine, cmd.cluster, 4096).take_all()
     by_id = {row["sample_id"]: row for row in out}
     assert sorted(by_id) == ["0", "1", "2", "3"]
