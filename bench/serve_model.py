@@ -61,8 +61,7 @@ def main() -> None:
     import ray
     from ray import serve
 
-    from clue_ray.commands.serve_model import serve_settings
-    from clue_ray.serve.model_app import start_model_app
+    from clue_ray.serve.model_app import serve_settings, start_model_app
 
     results: list[tuple[str, dict[str, float], float]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -75,13 +74,15 @@ def main() -> None:
             batch, batch_rows = timed_sweep(cmd)
             results.append(("batch (engine=vllm)", batch, 1.0))
             started = time.perf_counter()
-            url = start_model_app(serve_settings([f"model={MODEL}", f"port={free_port()}"]))
+            settings = serve_settings([f"model={MODEL}", f"port={free_port()}"])
+            url = start_model_app(settings)
+            key = [f"engine.openai.api_key_env={settings.token_env}"] if settings.token else []
             serve_load = time.perf_counter() - started
             for flight in [int(n) for n in args.in_flight.split(",")]:
                 served, rows = timed_sweep(command(
                     args.tasks, args.limit, Path(tmp) / f"served-{flight}", "engine=openai",
                     f"engine.openai.base_url={url}", f"engine.openai.max_in_flight={flight}",
-                    "engine.openai.allow_credentialed_data=true"))  # our own loopback server
+                    "engine.openai.allow_credentialed_data=true", *key))  # our own server
                 both = rows.merge(batch_rows, on=["task", "sample_id"], suffixes=("", "_b"))
                 same = float((both["prediction"] == both["prediction_b"]).mean())
                 results.append((f"served, {flight} in flight", served, same))

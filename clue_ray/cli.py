@@ -32,9 +32,10 @@ commands:
   serve    experiment=NAME [the run's overrides] [serve.host=H] [serve.port=N] [serve.results=DIR]
            the scoring service (POST /v1/score) for the experiment's data and the live results
            page (GET /) on Ray Serve, until Ctrl-C; settings in conf/serve/
-  serve    model=NAME [cluster=C] [port=N]
-           a registry model behind an OpenAI-compatible API (Ray Serve LLM) on 127.0.0.1,
-           until Ctrl-C; `run engine=openai engine.openai.base_url=URL` evaluates it
+  serve    model=NAME [cluster=C] [port=N] [host=H]
+           a registry model behind an OpenAI-compatible API (Ray Serve LLM) on 127.0.0.1 (another
+           host needs a bearer token in CLUE_RAY_SERVE_TOKEN), until Ctrl-C; `run engine=openai
+           engine.openai.base_url=URL [engine.openai.api_key_env=CLUE_RAY_SERVE_TOKEN]` evaluates it
   demo     build the offline demo (tiny models, synthetic data) and run experiment=demo
 
 Settings and their defaults live in conf/; any of them can be overridden as key=value.

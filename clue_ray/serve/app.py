@@ -4,9 +4,11 @@ builders `serve deploy` imports (jobs/serve.yaml):
 
     import_path: clue_ray.serve.app:scoring_app   args: {overrides: [experiment=..., ...]}
     import_path: clue_ray.serve.app:results_app   args: {overrides: [...]}
+    import_path: clue_ray.serve.app:model_app     args: {overrides: [model=NAME, ...]}
 
-The overrides are those of `clue-ray serve`, composed from the same conf/, so a value lives
-in one place whether the apps are started by the command or deployed on a cluster.
+The overrides are those of `clue-ray serve` (of `clue-ray serve model=NAME` for model_app),
+composed from the same conf/, so a value lives in one place whether the apps are started by
+the command or deployed on a cluster.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from clue_ray.pipeline.plan import absolute_paths, make_plan
 from clue_ray.serve.auth import resolve_token
 from clue_ray.serve.batch_scoring import reference_index
 from clue_ray.serve.expected import Expected, expected_rows
+from clue_ray.serve.model_app import build_model_app, serve_settings
 from clue_ray.serve.results_app import ResultsPage
 from clue_ray.serve.scoring_app import ScoringService
 from clue_ray.serve.settings import check_settings
@@ -42,7 +45,7 @@ def prepare(cmd: ServeCommand) -> tuple[ServeCommand, str | None]:
     """Check the settings and the token before anything starts; returns the command with
     absolute paths, and the bearer token (None: no token)."""
     check_settings(cmd.serve)
-    token = resolve_token(cmd.serve)
+    token = resolve_token(cmd.serve.token, cmd.serve.token_env, cmd.serve.host)
     resolved, _ = absolute_paths(cmd, ())
     results = Path(cmd.serve.results or resolved.output_dir).resolve()
     return replace(resolved, serve=replace(cmd.serve, results=str(results))), token
@@ -104,11 +107,15 @@ def applications(cmd: ServeCommand, token: str | None) -> list[ServeApp]:
     return [scoring_application(cmd, token), results_application(cmd, token, planned_rows(cmd))]
 
 
-def _command(args: dict[str, Any]) -> tuple[ServeCommand, str | None]:
+def _overrides(args: dict[str, Any]) -> list[str]:
     overrides = args.get("overrides", [])
     if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
         raise ConfigError("the app's args must be {overrides: [key=value, ...]}")
-    return prepare(compose("serve_command", overrides, ServeCommand))
+    return overrides
+
+
+def _command(args: dict[str, Any]) -> tuple[ServeCommand, str | None]:
+    return prepare(compose("serve_command", _overrides(args), ServeCommand))
 
 
 def scoring_app(args: dict[str, Any]) -> Application:
@@ -122,3 +129,9 @@ def results_app(args: dict[str, Any]) -> Application:
     """Builder for `serve deploy`: the live results page of `clue-ray serve <overrides>`."""
     cmd, token = _command(args)
     return results_application(cmd, token, planned_rows(cmd)).app
+
+
+def model_app(args: dict[str, Any]) -> Application:
+    """Builder for `serve deploy`: the served model of `clue-ray serve model=NAME <overrides>`
+    (its OpenAI API, token-checked; refused beyond loopback without a token)."""
+    return build_model_app(serve_settings(_overrides(args)))

@@ -1,7 +1,9 @@
 """Safe by default: loopback unless told otherwise, a bearer token for anything else.
 
 Every route but the scoring health route needs the token when one is set (health says only
-which scorers are loaded and which tasks are served, so probes need no secret)."""
+which scorers are loaded and which tasks are served, so probes need no secret). The served
+model (`clue-ray serve model=NAME`) follows the same rule through `BearerTokenMiddleware`:
+every route of its OpenAI API needs the token; Serve's own `/-/healthz` stays open."""
 
 from __future__ import annotations
 
@@ -11,10 +13,10 @@ import os
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from clue_ray.errors import ConfigError
 from clue_ray.serve.http import error
-from clue_ray.serve.settings import ServeSettings
 
 
 def is_loopback(host: str) -> bool:
@@ -27,17 +29,19 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def resolve_token(settings: ServeSettings) -> str | None:
-    """The bearer token: `serve.token`, else the environment variable `serve.token_env`;
-    refuses to serve beyond loopback without one."""
-    token = settings.token or os.environ.get(settings.token_env) or None
+def resolve_token(token: str | None, token_env: str, host: str,
+                  prefix: str = "serve.") -> str | None:
+    """The bearer token: `token`, else the environment variable `token_env`; refuses to
+    serve beyond loopback without one. `prefix` is where the keys live (`serve.` for the
+    scoring service, none for the served model), so the message names the real setting."""
+    token = token or os.environ.get(token_env) or None
     if token is not None and not token.strip():
-        raise ConfigError("serve.token is blank: set a real token or none")
-    if token is None and not is_loopback(settings.host):
+        raise ConfigError(f"{prefix}token is blank: set a real token or none")
+    if token is None and not is_loopback(host):
         raise ConfigError(
-            f"serve.host={settings.host} is reachable from other machines: set a bearer token "
-            f"in the environment variable {settings.token_env} (or serve.token=...), or serve "
-            "on serve.host=127.0.0.1")
+            f"{prefix}host={host} is reachable from other machines: set a bearer token "
+            f"in the environment variable {token_env} (or {prefix}token=...), or serve "
+            f"on {prefix}host=127.0.0.1")
     return token
 
 
@@ -55,3 +59,18 @@ def unauthorized() -> JSONResponse:
     """401 with the challenge a client expects."""
     return error("authorization: missing or wrong bearer token (send 'Authorization: Bearer "
                  "<token>')", 401, {"WWW-Authenticate": "Bearer"})
+
+
+class BearerTokenMiddleware:
+    """ASGI middleware: every HTTP request without the bearer token gets `unauthorized()`
+    before the app sees it (a None token lets everything through)."""
+
+    def __init__(self, app: ASGIApp, token: str | None) -> None:
+        self.app = app
+        self.token = token
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not authorized(Request(scope), self.token):
+            await unauthorized()(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

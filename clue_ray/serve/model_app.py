@@ -7,16 +7,26 @@ overflow rule uses), one bundle per tensor-parallel worker (`STRICT_PACK`), GPUs
 cache of `kv_cache_gib` GiB. The replica actor and the ingress reserve no CPU of their own, so
 a replica holds exactly the bundles a batch replica holds. The served model name is the
 registry entry's `hf_id`, the name `engine=openai` asks for by default.
+
+With a token (`token`, else the environment variable `token_env`) every route of the OpenAI
+API needs `Authorization: Bearer <token>`, `/v1/models` included; without one the API listens
+on loopback only. The check is an ASGI middleware on Serve LLM's own FastAPI app, composed as
+`ray.serve.llm.ingress.OpenAiIngress` documents (`make_fastapi_ingress(..., app=...)`), since
+`build_openai_app` builds its app with no way to add one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
+from clue_ray.config import compose
 from clue_ray.engines.settings import EngineSettings
-from clue_ray.models import ClusterSettings, ModelSettings
+from clue_ray.errors import ConfigError
+from clue_ray.models import ENGINE_DEVICES, ClusterSettings, ModelSettings
 from clue_ray.pipeline.vllm_stage import declared_dtype, engine_env, engine_kwargs, placement
+from clue_ray.serve.auth import BearerTokenMiddleware, resolve_token
 
 APP_NAME = "clue-ray-model"
 GIB = 1 << 30
@@ -25,20 +35,52 @@ GIB = 1 << 30
 @dataclass
 class ServeModelSettings:
     """conf/serve_model.yaml composed: the model (a registry entry), engine=vllm, the
-    cluster, where the API listens, and how many requests a replica takes at once."""
+    cluster, where the API listens (its route prefix), its bearer token, and how many
+    requests a replica takes at once. After `serve_settings`, `token` is the resolved token
+    (from `token_env` when not set)."""
 
     model: ModelSettings
     engine: EngineSettings
     cluster: ClusterSettings
     host: str
     port: int
+    route_prefix: str
+    token: str | None
+    token_env: str
     max_ongoing_requests: int
 
     @property
     def base_url(self) -> str:
         """The OpenAI base URL (`engine.openai.base_url`) of the served model."""
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
-        return f"http://{host}:{self.port}/v1"
+        return f"http://{host}:{self.port}{self.route_prefix.rstrip('/')}/v1"
+
+
+def serve_settings(overrides: list[str]) -> ServeModelSettings:
+    """Compose conf/serve_model.yaml with overrides (`model=NAME`, `cluster=a100`, ...),
+    check it and resolve the token, before Ray starts."""
+    cmd = compose("serve_model", overrides, ServeModelSettings)
+    model, cluster = cmd.model, cmd.cluster
+    if cmd.engine.kind != "vllm" or cmd.engine.vllm is None:
+        raise ConfigError(f"serving runs vLLM: engine=vllm, not engine={cmd.engine.kind}")
+    if model.kind == "baseline":
+        raise ConfigError(f"model '{model.name}' is the rule-based baseline: nothing to serve")
+    if cluster.engine_device not in ENGINE_DEVICES:
+        raise ConfigError(f"cluster.engine_device must be one of {', '.join(ENGINE_DEVICES)}")
+    if cluster.engine_device == "cpu" and not (cluster.kv_cache_gib or 0) > 0:
+        raise ConfigError("vLLM on CPUs needs a KV cache size: set cluster.kv_cache_gib=N")
+    if cluster.engine_device == "gpu" and model.tensor_parallel_size > cluster.gpus_per_node:
+        raise ConfigError(f"model '{model.name}' needs tensor_parallel_size="
+                          f"{model.tensor_parallel_size} GPUs on one node, but the cluster "
+                          f"has gpus_per_node={cluster.gpus_per_node}")
+    if not 0 < cmd.port < 65536 or cmd.max_ongoing_requests < 1:
+        raise ConfigError("port must be 1-65535 and max_ongoing_requests at least 1")
+    if not cmd.route_prefix.startswith("/"):
+        raise ConfigError(f"route_prefix must start with '/', got '{cmd.route_prefix}'")
+    cmd = replace(cmd, token=resolve_token(cmd.token, cmd.token_env, cmd.host, prefix=""))
+    if model.path:
+        return replace(cmd, model=replace(model, path=str(Path(model.path).expanduser().resolve())))
+    return cmd
 
 
 def replica_env(engine: EngineSettings, cluster: ClusterSettings) -> dict[str, str]:
@@ -90,13 +132,22 @@ def llm_config(settings: ServeModelSettings) -> Any:
 
 def build_model_app(settings: ServeModelSettings) -> Any:
     """The Serve application: the OpenAI ingress (`/v1/completions`, `/v1/models`, ...) in
-    front of the model's LLM server deployment."""
-    from ray.serve.llm import build_openai_app
+    front of the model's LLM server deployment, as `build_openai_app` builds it, with the
+    bearer-token check outermost on the ingress's FastAPI app (a served settings' token)."""
+    from ray import serve
+    from ray.llm._internal.serve.core.configs.openai_api_models import to_model_metadata
+    from ray.llm._internal.serve.core.ingress.ingress import init
+    from ray.serve.llm import build_llm_deployment
+    from ray.serve.llm.ingress import OpenAiIngress, make_fastapi_ingress
 
-    return build_openai_app({
-        "llm_configs": [llm_config(settings)],
-        "ingress_deployment_config": {"ray_actor_options": {"num_cpus": 0}},
-    })
+    config = llm_config(settings)
+    app = init()  # Serve LLM's app: its error handling, CORS, metrics and request ids
+    app.add_middleware(BearerTokenMiddleware, token=settings.token)  # added last: runs first
+    options = {**OpenAiIngress.get_deployment_options([config]),
+               "ray_actor_options": {"num_cpus": 0}}
+    return serve.deployment(make_fastapi_ingress(OpenAiIngress, app=app), **options).bind(
+        llm_deployments={config.model_id: build_llm_deployment(config)},
+        model_cards={config.model_id: to_model_metadata(config.model_id, config)})
 
 
 def start_model_app(settings: ServeModelSettings) -> str:
@@ -105,7 +156,7 @@ def start_model_app(settings: ServeModelSettings) -> str:
     from ray import serve
 
     serve.start(http_options={"host": settings.host, "port": settings.port})
-    serve.run(build_model_app(settings), name=APP_NAME, route_prefix="/")
+    serve.run(build_model_app(settings), name=APP_NAME, route_prefix=settings.route_prefix)
     return settings.base_url
 
 

@@ -1,7 +1,9 @@
 """A registry model served with Ray Serve LLM (real Serve on 127.0.0.1, real HTTP, real vLLM on
-CPU with the tiny float32 test LM), evaluated with `clue-ray run engine=openai`: the same greedy
-predictions as `engine=vllm` batch on the same rows, and a replica killed mid-run is replaced
-by Serve while the sweep's failed rows are retried on rerun."""
+CPU with the tiny float32 test LM), behind a bearer token and the route prefix of
+jobs/serve.yaml, evaluated with `clue-ray run engine=openai` (the token from
+`engine.openai.api_key_env`): the same greedy predictions as `engine=vllm` batch on the same
+rows, and a replica killed mid-run is replaced by Serve while the sweep's failed rows are
+retried on rerun."""
 
 from __future__ import annotations
 
@@ -32,6 +34,8 @@ pytestmark = [
 ROWS = ("models=[test-general]", "tasks=[meqsum,longhealth]", "limit=2", "scoring.umls=disabled")
 SAME = ["task", "sample_id", "prediction", "output_tokens", "finish_reason"]
 SERVED_ID = "clue-ray/test-general"  # the registry entry's hf_id: engine=openai's default name
+TOKEN_ENV, TOKEN = "CLUE_RAY_SERVE_TOKEN", "served-model-token"  # conf/serve_model.yaml token_env
+WITH_KEY = f"engine.openai.api_key_env={TOKEN_ENV}"
 
 
 @dataclass
@@ -50,11 +54,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def complete(url: str, timeout_s: float) -> dict:
+def bearer(token: str | None) -> dict[str, str]:
+    return {} if token is None else {"Authorization": f"Bearer {token}"}
+
+
+def complete(url: str, timeout_s: float, token: str | None = TOKEN) -> dict:
     """One greedy completion of a few token ids from the served model."""
     body = {"model": SERVED_ID, "prompt": [1, 20, 30, 40], "max_tokens": 4, "temperature": 0}
     request = urllib.request.Request(f"{url}/completions", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json",
+                                              **bearer(token)})
     with urllib.request.urlopen(request, timeout=timeout_s) as response:
         return json.loads(response.read())
 
@@ -62,10 +71,11 @@ def complete(url: str, timeout_s: float) -> dict:
 @pytest.fixture(scope="module")
 def served(conf_with_test_models, sweep_overrides, ray_env,
            tmp_path_factory) -> Iterator[Served]:
-    """`clue-ray serve model=test-general port=PORT` (the command function, on a thread, in
-    this process's Ray of 4 logical CPUs: the replica's CPU bundle beside a sweep's engine and
-    scoring actors) until the module ends; meanwhile the test rows go through `engine=vllm`
-    batch (ray.data.llm) in the same Ray."""
+    """`clue-ray serve model=test-general port=PORT route_prefix=/model` with its token in
+    CLUE_RAY_SERVE_TOKEN (the command function, on a thread, in this process's Ray of 4
+    logical CPUs, started after the token is set so the sweep's engine actors see it too: the
+    replica's CPU bundle beside a sweep's engine and scoring actors) until the module ends;
+    meanwhile the test rows go through `engine=vllm` batch (ray.data.llm) in the same Ray."""
     import ray
 
     from clue_ray.commands.serve_model import run_serve_model
@@ -76,14 +86,15 @@ def served(conf_with_test_models, sweep_overrides, ray_env,
 
     patch = pytest.MonkeyPatch()
     patch.setenv("CLUE_RAY_CONF", str(conf_with_test_models))
+    patch.setenv(TOKEN_ENV, TOKEN)
     if ray.is_initialized():  # the 2-CPU Ray earlier tests share: this module needs 4 CPUs
         ray.shutdown()
     ray.init(num_cpus=4, include_dashboard=False)
     port, stop, exits = free_port(), threading.Event(), []
     batch_cmd = run("engine=vllm")  # composed before the thread: Hydra's state is global
     server = threading.Thread(target=lambda: exits.append(run_serve_model(
-        ["model=test-general", f"port={port}"], stop=stop)))
-    url = f"http://127.0.0.1:{port}/v1"
+        ["model=test-general", f"port={port}", "route_prefix=/model"], stop=stop)))
+    url = f"http://127.0.0.1:{port}/model/v1"
     try:
         server.start()
         batch = run_sweep(batch_cmd)
@@ -172,7 +183,7 @@ def killed_run(served) -> KilledRun:
     from clue_ray.serve.model_app import replica_actor_names
 
     (replica,) = replica_actor_names()
-    cmd = served.run("engine=openai", f"engine.openai.base_url={served.url}",
+    cmd = served.run("engine=openai", f"engine.openai.base_url={served.url}", WITH_KEY,
                      "engine.openai.max_retries=0", "engine.openai.timeout_s=2",
                      "engine.openai.deadline_s=2")
     run_dir = make_plan(cmd).run_dir
@@ -188,14 +199,41 @@ def killed_run(served) -> KilledRun:
     wait_until(lambda: answered(served.url), 300, "Serve to answer again")
     (new_replica,) = replica_actor_names()
     rerun = run_sweep(served.run("engine=openai", f"engine.openai.base_url={served.url}",
-                                 output_dir=Path(cmd.output_dir)))
+                                 WITH_KEY, output_dir=Path(cmd.output_dir)))
     return KilledRun((replica, new_replica), first, first_rows, rerun,
                      load_rows(rerun["run_dir"]))
 
 
+def get(url: str, token: str | None) -> tuple[int, dict[str, str], dict]:
+    """Status, headers and JSON body of a GET, error statuses included."""
+    request = urllib.request.Request(url, headers=bearer(token))
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), json.loads(err.read() or b"{}")
+
+
+def test_every_api_route_needs_the_bearer_token(served):
+    """Without the token, or with a wrong one, every route of the OpenAI API answers 401 with
+    one clear message and the Bearer challenge; with it, 200. Serve's own health probe needs
+    no token."""
+    message = {"error": "authorization: missing or wrong bearer token (send 'Authorization: "
+                        "Bearer <token>')"}
+    for token in (None, "wrong-token", TOKEN[:-1]):
+        status, headers, body = get(f"{served.url}/models", token)
+        assert (status, body, headers.get("www-authenticate")) == (401, message, "Bearer")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            complete(served.url, timeout_s=30, token=token)
+        assert refused.value.code == 401 and json.loads(refused.value.read()) == message
+    status, _, body = get(f"{served.url}/models", TOKEN)
+    assert status == 200 and SERVED_ID in [m["id"] for m in body["data"]]
+    root = served.url.split("/model/")[0]
+    with urllib.request.urlopen(f"{root}/-/healthz", timeout=30) as response:
+        assert response.status == 200
+
+
 def test_served_model_gives_the_greedy_predictions_of_batch_vllm(served, killed_run):
-    with urllib.request.urlopen(f"{served.url}/models", timeout=30) as response:
-        assert SERVED_ID in [m["id"] for m in json.loads(response.read())["data"]]
     rows = killed_run.rows
     assert killed_run.rerun["failed"] == 0 and rows["engine_error"].isna().all()
     assert (rows["engine_prompt_tokens"] == rows["prompt_tokens"]).all()  # our ids, one BOS

@@ -127,7 +127,7 @@ def test_loopback_rule_and_token_sources(monkeypatch, capsys):
 
     cmd = compose("serve_command", ["serve.host=0.0.0.0"], ServeCommand)
     monkeypatch.setenv("CLUE_RAY_SERVE_TOKEN", "s3cret")
-    assert resolve_token(cmd.serve) == "s3cret"
+    assert resolve_token(cmd.serve.token, cmd.serve.token_env, cmd.serve.host) == "s3cret"
     monkeypatch.setenv("CLUE_RAY_SERVE_TOKEN", "  ")
     with pytest.raises(ConfigError, match="blank"):
-        resolve_token(cmd.serve)
+        resolve_token(cmd.serve.token, cmd.serve.token_env, cmd.serve.host)
