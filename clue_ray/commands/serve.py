@@ -7,11 +7,7 @@ model) joins by being added to that list, with its own route prefix from conf/se
 
 from __future__ import annotations
 
-import signal
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-
+from clue_ray.commands.stop_signals import stop_signals, wait_until_set
 from clue_ray.config import ServeCommand
 from clue_ray.errors import ClueError
 from clue_ray.pipeline.ray_session import ensure_ray
@@ -45,8 +41,8 @@ def run_serve(cmd: ServeCommand) -> int:
               f"/score; results of {cmd.serve.results} at {url}{cmd.serve.page.route}"
               + ("; bearer token required" if token else ""))
         print(url, flush=True)
-        with _stop_signals() as stop:
-            stop.wait()
+        with stop_signals() as stop:
+            wait_until_set(stop)
     finally:
         if own_serve:
             serve.shutdown()
@@ -57,30 +53,3 @@ def run_serve(cmd: ServeCommand) -> int:
             ray.shutdown()
     print("stopped", flush=True)
     return 0
-
-
-class _Stop:
-    """Set by SIGINT or SIGTERM; `wait` wakes regularly so the handlers can run."""
-
-    def __init__(self) -> None:
-        self.event = threading.Event()
-
-    def set(self, *_: object) -> None:
-        self.event.set()
-
-    def wait(self) -> None:
-        while not self.event.wait(0.5):
-            pass
-
-
-@contextmanager
-def _stop_signals() -> Iterator[_Stop]:
-    """Ctrl-C and SIGTERM stop the server cleanly (handlers set after Ray starts: its core
-    worker installs its own)."""
-    stop = _Stop()
-    previous = {sig: signal.signal(sig, stop.set) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield stop
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

@@ -1,19 +1,20 @@
-"""`clue-ray serve model=NAME`: a registry model behind an OpenAI-compatible API until Ctrl-C;
-`clue-ray run engine=openai engine.openai.base_url=URL` evaluates it."""
+"""`clue-ray serve model=NAME`: a registry model behind an OpenAI-compatible API until Ctrl-C
+or SIGTERM; `clue-ray run engine=openai engine.openai.base_url=URL` evaluates it."""
 
 from __future__ import annotations
 
 import threading
 
+from clue_ray.commands.stop_signals import stop_signals, wait_until_set
 from clue_ray.serve.model_app import serve_settings, start_model_app
 
 __all__ = ["run_serve_model", "serve_settings"]
 
 
 def run_serve_model(overrides: list[str], stop: threading.Event | None = None) -> int:
-    """Serve the model, print its base URL once it answers, and stay up until Ctrl-C (or
-    until `stop` is set); Serve, and a Ray this command started, are shut down on the way
-    out."""
+    """Serve the model, print its base URL once it answers, and stay up until Ctrl-C or
+    SIGTERM (or, when the command runs on a thread, until `stop` is set); Serve, and a Ray
+    this command started, are shut down on the way out."""
     import ray
     from ray import serve
 
@@ -28,8 +29,11 @@ def run_serve_model(overrides: list[str], stop: threading.Event | None = None) -
         key = f" engine.openai.api_key_env={settings.token_env}" if settings.token else ""
         print(f"evaluate it: clue-ray run engine=openai engine.openai.base_url={url}{key} "
               f"models=[{settings.model.name}] ...  (Ctrl-C stops serving)", flush=True)
-        (stop or threading.Event()).wait()
-    except KeyboardInterrupt:
+        if stop is not None:
+            wait_until_set(stop)
+        else:
+            with stop_signals() as stopped:
+                wait_until_set(stopped)
         print("stopping", flush=True)
     finally:
         serve.shutdown()
