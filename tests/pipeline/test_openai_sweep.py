@@ -1,12 +1,13 @@
 """The openai engine in a real local Ray sweep against a real local completions server:
 the data policy holds before anything is sent (credentialed tasks run only when allowed),
 batches overlap within the engine's bound, and engine errors are recomputed on rerun (good
-rows beside failed ones in the same batch, whose nulls arrive as pd.NA, are scored and kept)."""
+rows beside failed ones in the same batch, whose nulls arrive as pd.NA, are scored and kept).
+(An unreachable server is a row error in tests/engines/test_openai_engine.py; a sweep whose
+every row fails, against a killed Serve replica, in tests/serve/test_served_model.py.)"""
 
 from __future__ import annotations
 
 import re
-import socket
 from pathlib import Path
 
 import pytest
@@ -118,18 +119,3 @@ def scored(rows):
     """Whether each row has its task's headline metric."""
     return rows["metric_accuracy"].where(rows.task == "longhealth", rows["metric_rougeL"]
                                          ).notna()
-
-
-@pytest.mark.usefixtures("shared_ray")
-def test_an_unreachable_server_fails_every_row_and_the_run_says_so(run_command,
-                                                                   sweep_overrides, tmp_path,
-                                                                   capsys):
-    with socket.socket() as probe:  # a loopback port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
-    overrides = openai_run(url, "tasks=[meqsum]", "limit=2", "engine.openai.max_retries=0")
-    assert main(["run", *sweep_overrides(tmp_path / "results"), *overrides]) == FAILED_ROWS
-    out = capsys.readouterr().out
-    assert "test-general/meqsum: 2 row(s) with an engine error, the first: URLError" in out
-    rows = load_rows(make_plan(run_command(*overrides)).run_dir)
-    assert len(rows) == 2 and rows["engine_error"].notna().all()
