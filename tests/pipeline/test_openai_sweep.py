@@ -3,7 +3,7 @@ the data policy holds before anything is sent (credentialed tasks run only when 
 batches overlap within the engine's bound, and engine errors are recomputed on rerun (good
 rows beside failed ones in the same batch, whose nulls arrive as pd.NA, are scored and kept).
 (An unreachable server is a row error in tests/engines/test_openai_engine.py; a sweep whose
-every row fails, against a killed Serve replica, in tests/serve/test_served_model.py.)"""
+rows fail against a killed Serve replica, in tests/serve/test_served_model.py.)"""
 
 from __future__ import annotations
 
