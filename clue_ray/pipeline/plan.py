@@ -12,12 +12,12 @@ from clue_ray.config import RunCommand, available, chat_template_text, load_mode
 from clue_ray.errors import ConfigError, DatasetError
 from clue_ray.metrics.settings import ScoringSettings
 from clue_ray.models import ENGINE_DEVICES, ModelSettings
+from clue_ray.rows import UNSEEDED
 from clue_ray.tasks.registry import TASKS, Reference, build_references, task_info
 from clue_ray.tasks.spec import raw_prompts
 
 ENGINES = ("transformers", "vllm", "openai", "simulated")
 DECODINGS = ("greedy", "engine_defaults")
-UNSEEDED = -1  # the `seed` of rows of the single greedy pass
 
 
 @dataclass(frozen=True)
