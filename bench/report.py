@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from clue_ray.pipeline.columns import METRIC_PREFIX
 from clue_ray.pipeline.sink import write_rows
 from clue_ray.results.deltas import build_deltas
 from clue_ray.results.leaderboard import build_leaderboard
 from clue_ray.results.load import ModelInfo, load_results
 from clue_ray.results.report import write_report
 from clue_ray.results.settings import BootstrapSettings
+from clue_ray.rows import METRIC_PREFIX
 from clue_ray.tasks.registry import TASKS
 
 

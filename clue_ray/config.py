@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, is_dataclass
+from enum import Enum
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, get_type_hints
 
 from clue_ray.engines.settings import EngineSettings
-from clue_ray.errors import ConfigError
+from clue_ray.errors import ConfigError, not_one_of
 from clue_ray.metrics.settings import ScoringSettings
-from clue_ray.models import KINDS, ClusterSettings, ModelSettings
+from clue_ray.models import ClusterSettings, ModelSettings
 from clue_ray.results.settings import BootstrapSettings
 from clue_ray.serve.settings import ServeSettings
 from clue_ray.tasks.settings import LongHealthSettings
@@ -107,8 +108,6 @@ def load_model(name: str) -> ModelSettings:
         raise ConfigError(f"{path}: {_one_line(err)}") from None
     if model.name != name:
         raise ConfigError(f"{path}: name '{model.name}' differs from the file name")
-    if model.kind not in KINDS:
-        raise ConfigError(f"{path}: kind '{model.kind}' is not one of {', '.join(KINDS)}")
     return model  # type: ignore[return-value]
 
 
@@ -155,7 +154,27 @@ def compose(config_name: str, overrides: list[str], schema: type[T]) -> T:
 MISSING_OPTION = re.compile(r"Could not find '([\w/]+)/([^']*)'")
 
 
+def _not_a_choice(err: Exception) -> str | None:
+    """`key 'value' is not one of a, b, c` when a setting typed by a choice (an Enum of
+    engines/settings.py, metrics/settings.py or models.py) got another value; else None."""
+    owner, field, value = (getattr(err, a, None) for a in ("object_type", "key", "value"))
+    if not (is_dataclass(owner) and isinstance(field, str) and value is not None):
+        return None
+    try:
+        choices = get_type_hints(owner).get(field)
+    except (NameError, TypeError):
+        return None
+    if not (isinstance(choices, type) and issubclass(choices, Enum)):
+        return None
+    if isinstance(value, choices) or str(value) in choices.__members__:
+        return None
+    return str(not_one_of(getattr(err, "full_key", None) or field, value, choices))
+
+
 def _one_line(err: Exception) -> str:
+    choice = _not_a_choice(err)
+    if choice:
+        return choice
     text = str(err).strip()
     key = getattr(err, "full_key", None)
     missing = MISSING_OPTION.search(text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 EXCERPT_CHARS = 40
 
 
@@ -37,6 +39,12 @@ class DatasetError(ClueError):
 
 class ConfigError(ClueError):
     """A setting is missing, unknown or out of range."""
+
+
+def not_one_of(key: str, value: object, choices: type[Enum]) -> ConfigError:
+    """The error of a setting whose value is none of its choices; it lists them."""
+    allowed = ", ".join(str(choice.value) for choice in choices)
+    return ConfigError(f"{key} '{value}' is not one of {allowed}")
 
 
 class Interrupted(ClueError):

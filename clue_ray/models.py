@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-KINDS = ("general", "biomedical", "baseline")
-ENGINE_DEVICES = ("cpu", "gpu")
+
+class ModelKind(StrEnum):
+    """What a model is in the study: the report pairs each biomedical model with its base."""
+
+    general = "general"
+    biomedical = "biomedical"
+    baseline = "baseline"
+
+
+class EngineDevice(StrEnum):
+    """What a vLLM worker runs on."""
+
+    cpu = "cpu"
+    gpu = "gpu"
 
 
 @dataclass
@@ -20,7 +33,7 @@ class ModelSettings:
     name: str
     hf_id: str
     revision: str
-    kind: str
+    kind: ModelKind
     base_model: str | None
     params_b: float
     tensor_parallel_size: int
@@ -53,7 +66,7 @@ class ClusterSettings:
     num_cpus: int | None
     gpus_per_node: int
     accelerator_type: str | None
-    engine_device: str
+    engine_device: EngineDevice
     kv_cache_gib: float | None
     engine_replicas: list[int]
     cpus_per_engine: float

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
-from clue_ray.config import RunCommand, available, chat_template_text, compose, load_model
+from clue_ray.config import (
+    RunCommand,
+    available,
+    chat_template_text,
+    compose,
+    conf_dir,
+    load_model,
+)
+from clue_ray.engines.settings import Decoding, EngineKind
 from clue_ray.errors import ConfigError
-from clue_ray.models import KINDS
+from clue_ray.metrics.settings import UmlsMode
+from clue_ray.models import EngineDevice, ModelKind
 from clue_ray.tasks.registry import TASKS
 
 MODELS_MD = Path(__file__).resolve().parents[2] / "shared" / "models.md"
@@ -44,7 +54,7 @@ def test_registry_entries_are_consistent():
     names = available("model")
     models = {n: load_model(n) for n in names}
     for model in models.values():
-        assert model.kind in KINDS
+        assert model.kind in ModelKind
         assert model.base_model is None or model.base_model in models
         chat_template_text(model.chat_template)
         if model.kind == "biomedical":
@@ -76,3 +86,35 @@ def test_unknown_names_list_what_exists():
         compose("run", ["experiment=nope"], RunCommand)
     with pytest.raises(ConfigError, match="engine"):
         compose("run", ["engine=nope"], RunCommand)
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("engine.kind=vllmm",
+     "engine.kind 'vllmm' is not one of transformers, vllm, openai, simulated"),
+    ("engine.decoding=sampled", "engine.decoding 'sampled' is not one of greedy, engine_defaults"),
+    ("scoring.umls=off", "scoring.umls 'off' is not one of enabled, disabled"),
+    ("cluster.engine_device=tpu", "cluster.engine_device 'tpu' is not one of cpu, gpu"),
+])
+def test_a_choice_outside_its_values_is_refused_when_the_config_loads(override, message):
+    with pytest.raises(ConfigError) as refused:
+        compose("run", ["experiment=demo", override], RunCommand)
+    assert str(refused.value) == message
+
+
+def test_a_model_of_unknown_kind_is_refused_when_it_loads(tmp_path, monkeypatch):
+    conf = tmp_path / "conf"
+    shutil.copytree(conf_dir(), conf)
+    entry = conf / "model" / "demo-general.yaml"
+    entry.write_text(entry.read_text().replace("kind: general", "kind: biomedicl"))
+    monkeypatch.setenv("CLUE_RAY_CONF", str(conf))
+    with pytest.raises(ConfigError) as refused:
+        load_model("demo-general")
+    assert str(refused.value) == (f"{entry}: kind 'biomedicl' is not one of general, "
+                                  "biomedical, baseline")
+
+
+def test_choices_load_as_their_enums():
+    cmd = compose("run", ["experiment=demo", "engine=vllm"], RunCommand)
+    assert cmd.engine.kind is EngineKind.vllm and cmd.engine.decoding is Decoding.greedy
+    assert cmd.scoring.umls is UmlsMode.enabled and cmd.cluster.engine_device is EngineDevice.cpu
+    assert load_model("baseline").kind is ModelKind.baseline

@@ -1,17 +1,136 @@
-"""Layers point inward: tasks/ and metrics/ import nothing from Ray, vLLM, Hydra or outer layers."""
+"""Layers point inward, read from the source: every import of every module under clue_ray/
+counts, those inside functions too (and `importlib.import_module("...")` calls).
+
+The rules:
+- tasks/ and metrics/ import neither Ray, vLLM, Hydra nor OmegaConf, nor an outer layer
+  (engines, pipeline, planning, results, serve, demo, commands, cli, config), not even
+  through a module they import;
+- only pipeline/, serve/ and commands/ import ray or vllm themselves;
+- results/ imports no pipeline/ (nor engines, planning, serve, commands, cli, config), not even
+  through a module it imports;
+- the row contract (clue_ray/rows.py) imports no other module of clue_ray.
+"""
 
 from __future__ import annotations
 
+import ast
 import pkgutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import clue_ray
 
-FORBIDDEN = ("ray", "vllm", "hydra", "omegaconf", "clue_ray.engines", "clue_ray.pipeline",
-             "clue_ray.cli", "clue_ray.commands", "clue_ray.config")
 PACKAGE_DIR = Path(clue_ray.__file__).parent
+FRAMEWORKS = ("ray", "vllm", "hydra", "omegaconf")
+OUTER = tuple(f"clue_ray.{layer}" for layer in (
+    "engines", "pipeline", "planning", "results", "serve", "demo", "commands", "cli", "config"))
+RAY_LAYERS = ("pipeline", "serve", "commands")
+# (the layers a rule holds for, the imports it forbids, whether imports of imports count)
+RULES = (
+    (("tasks", "metrics"), FRAMEWORKS + OUTER, True),
+    (("results",), tuple(m for m in OUTER if m != "clue_ray.results") + ("ray", "vllm"), True),
+    (("rows",), ("clue_ray",), True),
+)
+FORBIDDEN = FRAMEWORKS + OUTER  # for the import check at run time
+
+
+def module_name(path: Path, package_dir: Path = PACKAGE_DIR) -> str:
+    parts = path.relative_to(package_dir.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_names(path: Path, module: str) -> set[str]:
+    """Every module name a file imports, anywhere in it (`from a import b` gives a and a.b)."""
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{anchor}.{base}".rstrip(".")
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+        elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(
+                node.func, "id", None)) in ("import_module", "__import__") and node.args
+              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            names.add(node.args[0].value)
+    return names
+
+
+def import_graph(package_dir: Path = PACKAGE_DIR) -> dict[str, set[str]]:
+    """Module name -> the names it imports, for every .py file of the package."""
+    graph = {}
+    for path in sorted(package_dir.rglob("*.py")):
+        module = module_name(path, package_dir)
+        graph[module] = imported_names(path, module)
+    return graph
+
+
+def layer_of(module: str) -> str:
+    return module.split(".")[1] if module.count(".") else ""
+
+
+def matches(name: str, prefixes: Iterable[str]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def reached(graph: dict[str, set[str]], start: str) -> set[str]:
+    """The names `start` imports, and those its clue_ray imports import, to the end."""
+    seen, todo = set(), [start]
+    while todo:
+        for name in graph.get(todo.pop(), set()) - seen:
+            seen.add(name)
+            if name in graph:
+                todo.append(name)
+    return seen
+
+
+def violations(graph: dict[str, set[str]]) -> list[str]:
+    """Each forbidden import as 'module -> name'."""
+    found = []
+    for module, names in graph.items():
+        layer = layer_of(module)
+        if layer not in RAY_LAYERS:
+            found += [f"{module} -> {n}" for n in sorted(names) if matches(n, ("ray", "vllm"))]
+        for layers, forbidden, transitive in RULES:
+            if layer in layers:
+                seen = reached(graph, module) if transitive else names
+                found += [f"{module} -> {n}" for n in sorted(seen)
+                          if matches(n, forbidden) and not matches(n, [f"clue_ray.{layer}"])]
+    return sorted(set(found))
+
+
+def test_every_layer_imports_only_inward():
+    graph = import_graph()
+    assert {"clue_ray.rows", "clue_ray.tasks.registry", "clue_ray.results.load"} <= set(graph)
+    assert violations(graph) == []
+
+
+def test_the_check_sees_imports_inside_functions(tmp_path):
+    """A forbidden import hidden in a function, or reached through a neutral module, is found."""
+    (tmp_path / "clue_ray" / "results").mkdir(parents=True)
+    (tmp_path / "clue_ray" / "tasks").mkdir()
+    (tmp_path / "clue_ray" / "errors.py").write_text("import ray\n")
+    (tmp_path / "clue_ray" / "rows.py").write_text("from clue_ray import errors\n")
+    (tmp_path / "clue_ray" / "results" / "load.py").write_text(
+        "def f():\n    from clue_ray.pipeline.shards import write_shard\n")
+    (tmp_path / "clue_ray" / "tasks" / "spec.py").write_text(
+        "from clue_ray.errors import ConfigError\n"
+        "def g():\n    import importlib\n    importlib.import_module('hydra')\n")
+    assert violations(import_graph(tmp_path / "clue_ray")) == [
+        "clue_ray.errors -> ray",
+        "clue_ray.results.load -> clue_ray.pipeline.shards",
+        "clue_ray.results.load -> clue_ray.pipeline.shards.write_shard",
+        "clue_ray.rows -> clue_ray",
+        "clue_ray.rows -> clue_ray.errors",
+        "clue_ray.tasks.spec -> hydra",
+        "clue_ray.tasks.spec -> ray",
+    ]
 
 
 def _modules(subpackage: str) -> list[str]:
@@ -19,8 +138,9 @@ def _modules(subpackage: str) -> list[str]:
     return [f"clue_ray.{subpackage}.{m.name}" for m in pkgutil.iter_modules([str(path)])]
 
 
-def test_pure_layers_import_no_outer_module():
-    modules = _modules("tasks") + _modules("metrics")
+def test_pure_layers_load_no_outer_module_at_run_time():
+    """What importing tasks/ and metrics/ loads, third-party imports included."""
+    modules = _modules("tasks") + _modules("metrics") + ["clue_ray.rows"]
     assert len(modules) >= 12
     code = (
         "import importlib, sys\n"

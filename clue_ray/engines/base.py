@@ -1,4 +1,4 @@
-"""The engine row contract: what every engine reads from a row and what it adds.
+"""The engine's side of the row contract (`clue_ray.rows`): what it reads and what it adds.
 
 Reads: `sample_id, task, prompt, prompt_tokens, max_tokens, seed, context_overflow` (and
 `messages`, for the rule-based baseline).

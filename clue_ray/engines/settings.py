@@ -3,6 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class EngineKind(StrEnum):
+    """The engines a sweep can run (each has its section of EngineSettings)."""
+
+    transformers = "transformers"
+    vllm = "vllm"
+    openai = "openai"
+    simulated = "simulated"
+
+
+class Decoding(StrEnum):
+    """Greedy decoding, or the model's own generation defaults (sampling; the reference)."""
+
+    greedy = "greedy"
+    engine_defaults = "engine_defaults"
 
 
 @dataclass
@@ -70,8 +87,8 @@ class SimulatedSettings:
 class EngineSettings:
     """The selected engine (`kind`), its decoding and its own section."""
 
-    kind: str
-    decoding: str
+    kind: EngineKind
+    decoding: Decoding
     transformers: TransformersSettings | None = None
     vllm: VllmSettings | None = None
     openai: OpenAISettings | None = None

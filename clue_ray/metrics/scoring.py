@@ -11,17 +11,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from clue_ray.errors import ConfigError
+from clue_ray.errors import ConfigError, not_one_of
 from clue_ray.metrics.accuracy import mednli_accuracy
 from clue_ray.metrics.bertscore import BertScorer, check_model
 from clue_ray.metrics.choice import longhealth_accuracy
 from clue_ray.metrics.icd import icd_scores
 from clue_ray.metrics.rouge import ROUGE_TYPES, rouge_scores
-from clue_ray.metrics.settings import ScoringSettings
+from clue_ray.metrics.settings import ScoringSettings, UmlsMode
 from clue_ray.metrics.umls import UmlsScorer, check_kb_dir, check_pipeline
 from clue_ray.tasks.spec import task_spec
 
-UMLS_MODES = ("enabled", "disabled")
 ACCURACY_TASKS = ("mednli", "longhealth")
 Metrics = dict[str, float]
 Group = Callable[[Sequence["ScoreItem"]], list[Metrics]]  # one batched metric computation
@@ -58,10 +57,8 @@ class TaskScorer:
     """Scores the selected tasks; BERTScore and UMLS models load lazily, once each."""
 
     def __init__(self, settings: ScoringSettings, tasks: Iterable[str]) -> None:
-        if settings.umls not in UMLS_MODES:
-            raise ConfigError(
-                f"scoring.umls must be one of {', '.join(UMLS_MODES)}, got '{settings.umls}'"
-            )
+        if settings.umls not in {mode.value for mode in UmlsMode}:  # settings made in code
+            raise not_one_of("scoring.umls", settings.umls, UmlsMode)
         self.settings = settings
         self.tasks = tuple(tasks)
         for task in self.tasks:
@@ -77,7 +74,7 @@ class TaskScorer:
         if task in ACCURACY_TASKS:
             return ("accuracy",)
         declared = task_spec(task).metrics
-        if self.settings.umls == "disabled":
+        if self.settings.umls == UmlsMode.disabled:
             return tuple(m for m in declared if not m.startswith("umls_"))
         return declared
 

@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class UmlsMode(StrEnum):
+    """Whether the UMLS metrics are computed ("disabled": they are absent, not zero)."""
+
+    enabled = "enabled"
+    disabled = "disabled"
 
 
 @dataclass
@@ -42,9 +50,9 @@ class RepetitionSettings:
 
 @dataclass
 class ScoringSettings:
-    """All scoring settings. `umls` is "enabled" or "disabled" (then UMLS metrics are absent)."""
+    """All scoring settings."""
 
     bertscore: BertScoreSettings
-    umls: str
+    umls: UmlsMode
     scispacy: ScispacySettings
     repetition: RepetitionSettings

@@ -14,7 +14,7 @@ import pandas as pd
 from clue_ray.engines.base import Engine, PromptRow
 from clue_ray.engines.settings import EngineSettings
 from clue_ray.models import ModelSettings
-from clue_ray.pipeline.columns import PROMPT_COLUMNS, require_columns
+from clue_ray.rows import PROMPT_COLUMNS, require_columns
 
 NEEDS = ("sample_id", "task", "prompt", "prompt_tokens", "max_tokens", "seed",
          "context_overflow", "messages")

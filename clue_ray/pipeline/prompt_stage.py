@@ -12,8 +12,8 @@ from typing import Any
 import pandas as pd
 
 from clue_ray.models import ModelSettings
-from clue_ray.pipeline.columns import TASK_COLUMNS
 from clue_ray.pipeline.prompt_rows import PromptBuilder
+from clue_ray.rows import TASK_COLUMNS
 from clue_ray.tasks.settings import LongHealthSettings
 
 Keys = dict[str, list[tuple[str, int]]]

@@ -13,16 +13,14 @@ import pyarrow.compute as pc
 from clue_ray.models import ModelSettings
 from clue_ray.pipeline.plan import Plan
 from clue_ray.pipeline.shards import (
-    Key,
     completed_keys,
     drop_failed_rows,
     drop_rows,
     key_mask,
     keys_where,
     quarantine_damaged,
-    scores_dir,
-    scoring_ids,
 )
+from clue_ray.rows import Key, scores_dir, scoring_ids
 
 Pending = dict[str, list[tuple[str, int]]]
 

@@ -15,7 +15,7 @@ from clue_ray.metrics.failures import (
 )
 from clue_ray.metrics.scoring import ScoreItem, TaskScorer
 from clue_ray.metrics.settings import ScoringSettings
-from clue_ray.pipeline.columns import METRIC_PREFIX, require_columns
+from clue_ray.rows import METRIC_PREFIX, require_columns
 
 NEEDS = ("task", "subtask", "sample_id", "reference", "prediction", "engine_error",
          "context_overflow")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import psutil
 
-from clue_ray.pipeline.columns import METRIC_PREFIX
 from clue_ray.pipeline.sink import write_rows
+from clue_ray.rows import METRIC_PREFIX
 
 # What the driver gets back per written row: enough for progress and engine utilisation.
 RETURNED = ("task", "engine_actor", "engine_started_at", "engine_finished_at")

@@ -1,11 +1,9 @@
 """Parquet result shards: atomic writes, what is done, dropping rows to redo, damaged files.
 
-Layout of a run folder:
-  `model=<name>/task=<task>/part-*.parquet`                      inference rows (predictions)
-  `scores=<scoring_id>/model=<name>/task=<task>/part-*.parquet`  their scores and flags
-A shard is written to a hidden temporary name and renamed into place, so a reader never sees
-half a file; files that do not end in `.parquet` (left by a killed writer) are ignored and
-cleaned up, and a shard that cannot be read is renamed `*.parquet.damaged` and ignored.
+The layout of a run folder is the row contract's (`clue_ray.rows`). A shard is written to a
+hidden temporary name and renamed into place, so a reader never sees half a file; files that
+do not end in `.parquet` (left by a killed writer) are ignored and cleaned up, and a shard
+that cannot be read is renamed `*.parquet.damaged` and ignored.
 """
 
 from __future__ import annotations
@@ -20,37 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-KEY_COLUMNS = ("task", "sample_id", "seed")
-SHARD_GLOB = "part-*.parquet"
-SCORES_PREFIX = "scores="
-DAMAGED_SUFFIX = ".damaged"
-
-Key = tuple[str, str, int]
-
-
-def group_dir(run_dir: Path, model: str, task: str, scoring_id: str | None = None) -> Path:
-    """The folder of one model/task group: its inference rows, or its scores under one
-    scoring id."""
-    base = Path(run_dir) / f"{SCORES_PREFIX}{scoring_id}" if scoring_id else Path(run_dir)
-    return base / f"model={model}" / f"task={task}"
-
-
-def scores_dir(run_dir: Path, scoring_id: str) -> Path:
-    """The folder of every score shard of one scoring id."""
-    return Path(run_dir) / f"{SCORES_PREFIX}{scoring_id}"
-
-
-def scoring_ids(run_dir: Path) -> list[str]:
-    """The scoring ids a run folder holds scores of."""
-    return sorted(p.name[len(SCORES_PREFIX):] for p in Path(run_dir).glob(f"{SCORES_PREFIX}*")
-                  if p.is_dir())
-
-
-def newest_scoring_id(run_dir: Path) -> str | None:
-    """The scoring id whose shards were written last (None when there are no scores)."""
-    latest = {sid: max((p.stat().st_mtime for p in shard_files(scores_dir(run_dir, sid))),
-                       default=0.0) for sid in scoring_ids(run_dir)}
-    return max(latest, key=lambda sid: latest[sid]) if latest else None
+from clue_ray.rows import DAMAGED_SUFFIX, KEY_COLUMNS, Key, inference_files, shard_files
 
 
 def write_shard(directory: Path, table: pa.Table, name: str | None = None) -> Path:
@@ -64,16 +32,6 @@ def write_shard(directory: Path, table: pa.Table, name: str | None = None) -> Pa
         os.fsync(handle.fileno())
     os.replace(temporary, final)
     return final
-
-
-def shard_files(directory: Path) -> list[Path]:
-    """Finished shards of a folder (any depth, inference and scores), oldest first."""
-    return sorted(Path(directory).rglob(SHARD_GLOB)) if Path(directory).is_dir() else []
-
-
-def inference_files(model_dir: Path) -> list[Path]:
-    """Inference shards of one model folder (`<run>/model=<name>`), oldest first."""
-    return sorted(Path(model_dir).glob(f"task=*/{SHARD_GLOB}"))
 
 
 def clean_partial_files(directory: Path) -> int:
@@ -96,17 +54,6 @@ def quarantine_damaged(directory: Path) -> list[Path]:
             os.replace(path, target)
             moved.append(target)
     return moved
-
-
-def read_shards(directory: Path, columns: Iterable[str] | None = None,
-                files: list[Path] | None = None) -> pa.Table | None:
-    """All rows of the given shards (default: every shard under a folder), or None."""
-    files = shard_files(directory) if files is None else files
-    if not files:
-        return None
-    wanted = list(columns) if columns is not None else None
-    tables = [pq.read_table(path, columns=wanted) for path in files]
-    return pa.concat_tables(tables, promote_options="permissive")
 
 
 def keys_where(files: Iterable[Path], keep: Callable[[pa.Table], pa.Array],

@@ -10,16 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from clue_ray.pipeline.columns import INFERENCE_STORED, METRIC_PREFIX, SCORE_STORED
-from clue_ray.pipeline.shards import group_dir, write_shard
-
-TYPES: dict[str, pa.DataType] = {
-    "seed": pa.int64(), "max_tokens": pa.int64(), "prompt_tokens": pa.int64(),
-    "output_tokens": pa.int64(), "engine_prompt_tokens": pa.int64(),
-    "system_folded": pa.bool_(), "context_overflow": pa.bool_(),
-    "latency_s": pa.float64(), "engine_started_at": pa.float64(),
-    "engine_finished_at": pa.float64(), "flags": pa.list_(pa.string()),
-}
+from clue_ray.pipeline.shards import write_shard
+from clue_ray.rows import INFERENCE_STORED, SCORE_STORED, column_type, group_dir
 
 
 def shard_table(frame: pd.DataFrame, columns: Sequence[str]) -> pa.Table:
@@ -29,7 +21,7 @@ def shard_table(frame: pd.DataFrame, columns: Sequence[str]) -> pa.Table:
         values = frame[column].tolist() if column in frame else [None] * len(frame)
         if column == "flags":
             values = [[f for f in (v or "").split(",") if f] for v in values]
-        kind = TYPES.get(column, pa.float64() if column.startswith(METRIC_PREFIX) else pa.string())
+        kind = column_type(column)
         values = [None if _missing(v) else v for v in values]
         arrays.append(pa.array(values, type=kind))
         fields.append(pa.field(column, kind))

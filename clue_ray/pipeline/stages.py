@@ -18,7 +18,7 @@ from clue_ray.pipeline.prompt_rows import context_length
 from clue_ray.pipeline.prompt_stage import Keys, PromptStage, key_chunks
 from clue_ray.pipeline.scoring_stage import ScoringStage
 from clue_ray.pipeline.shard_writer import ShardWriterStage
-from clue_ray.pipeline.shards import inference_files
+from clue_ray.rows import inference_files
 
 NODE_ID_LABEL = "ray.io/node-id"  # the label Ray gives every node
 

@@ -16,7 +16,7 @@ from typing import Any
 from clue_ray.engines.base import FINISH_OVERFLOW, row_seed
 from clue_ray.engines.settings import EngineSettings
 from clue_ray.models import ClusterSettings, ModelSettings
-from clue_ray.pipeline.columns import PROMPT_COLUMNS, TASK_COLUMNS
+from clue_ray.rows import PROMPT_COLUMNS, TASK_COLUMNS
 
 GIB = 1 << 30
 # ray.data.llm's vLLM stage passes rows with this column set straight through.

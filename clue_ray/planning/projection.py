@@ -9,9 +9,9 @@ from pathlib import Path
 
 from clue_ray.errors import ConfigError
 from clue_ray.models import ModelSettings
-from clue_ray.pipeline.manifest import MANIFEST
 from clue_ray.planning.settings import PlanSettings, ThroughputRow
 from clue_ray.results.summary import load_rows
+from clue_ray.rows import MANIFEST
 
 HOUR_S = 3600.0
 

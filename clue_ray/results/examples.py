@@ -9,8 +9,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from clue_ray.pipeline.shards import SCORES_PREFIX, shard_files
 from clue_ray.results.load import seed_label
+from clue_ray.rows import SCORES_PREFIX, shard_files
 from clue_ray.tasks.registry import TASKS
 
 COLUMNS = ["model", "seed", "task", "sample_id", "reference", "prediction"]

@@ -14,10 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from clue_ray.errors import ConfigError
-from clue_ray.pipeline.columns import METRIC_PREFIX
-from clue_ray.pipeline.manifest import MANIFEST
-from clue_ray.pipeline.plan import UNSEEDED
-from clue_ray.pipeline.shards import SCORES_PREFIX, shard_files
+from clue_ray.rows import MANIFEST, METRIC_PREFIX, SCORES_PREFIX, UNSEEDED, shard_files
 
 SCORE_COLUMNS = ("run_id", "model", "task", "subtask", "sample_id", "seed", "context_overflow",
                  "flags")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from clue_ray.pipeline.columns import METRIC_PREFIX
 from clue_ray.results.bootstrap import ClusteredSample, clustered_sample
+from clue_ray.rows import METRIC_PREFIX
 from clue_ray.tasks.registry import TASKS
 
 LONGHEALTH = "longhealth"

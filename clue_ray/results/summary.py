@@ -11,16 +11,16 @@ import pandas as pd
 from clue_ray.errors import excerpt
 from clue_ray.metrics.aggregate import aggregate_task, level_scores
 from clue_ray.metrics.failures import CONTEXT_OVERFLOW
-from clue_ray.pipeline.columns import METRIC_PREFIX
-from clue_ray.pipeline.shards import (
+from clue_ray.results.text_table import format_table, number
+from clue_ray.rows import (
     KEY_COLUMNS,
+    METRIC_PREFIX,
     SHARD_GLOB,
     newest_scoring_id,
     read_shards,
     scores_dir,
     shard_files,
 )
-from clue_ray.results.text_table import format_table, number
 from clue_ray.tasks.registry import TASKS
 
 LEVEL_OF = {name: info.level for name, info in TASKS.items()}

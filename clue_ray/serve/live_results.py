@@ -21,11 +21,10 @@ import pyarrow as pa
 
 from clue_ray.errors import ConfigError
 from clue_ray.fileio import json_safe
-from clue_ray.pipeline.manifest import MANIFEST
-from clue_ray.pipeline.shards import shard_files
 from clue_ray.results.leaderboard import build_leaderboard
 from clue_ray.results.load import ModelInfo, load_results, read_manifests, read_score_shard
 from clue_ray.results.settings import BootstrapSettings
+from clue_ray.rows import MANIFEST, shard_files
 from clue_ray.serve.expected import Expected, SampleCounter, from_manifest, progress_rows
 from clue_ray.tasks.registry import TASKS
 

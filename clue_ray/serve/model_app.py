@@ -24,7 +24,7 @@ from typing import Any
 from clue_ray.config import compose
 from clue_ray.engines.settings import EngineSettings
 from clue_ray.errors import ConfigError
-from clue_ray.models import ENGINE_DEVICES, ClusterSettings, ModelSettings
+from clue_ray.models import ClusterSettings, ModelSettings
 from clue_ray.pipeline.vllm_stage import declared_dtype, engine_env, engine_kwargs, placement
 from clue_ray.serve.auth import BearerTokenMiddleware, resolve_token
 
@@ -65,8 +65,6 @@ def serve_settings(overrides: list[str]) -> ServeModelSettings:
         raise ConfigError(f"serving runs vLLM: engine=vllm, not engine={cmd.engine.kind}")
     if model.kind == "baseline":
         raise ConfigError(f"model '{model.name}' is the rule-based baseline: nothing to serve")
-    if cluster.engine_device not in ENGINE_DEVICES:
-        raise ConfigError(f"cluster.engine_device must be one of {', '.join(ENGINE_DEVICES)}")
     if cluster.engine_device == "cpu" and not (cluster.kv_cache_gib or 0) > 0:
         raise ConfigError("vLLM on CPUs needs a KV cache size: set cluster.kv_cache_gib=N")
     if cluster.engine_device == "gpu" and model.tensor_parallel_size > cluster.gpus_per_node:

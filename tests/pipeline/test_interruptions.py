@@ -19,8 +19,8 @@ from clue_ray.cli import main
 from clue_ray.config import RunCommand, compose
 from clue_ray.pipeline.prompt_cache import cache_folder
 from clue_ray.pipeline.run import run_sweep
-from clue_ray.pipeline.shards import shard_files
 from clue_ray.results.summary import load_rows
+from clue_ray.rows import shard_files
 
 KEY = ["model", "task", "sample_id", "seed"]
 COMPARED = ["prediction", "output_tokens", "finish_reason", "reference", "prompt_sha256"]

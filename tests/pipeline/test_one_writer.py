@@ -16,10 +16,9 @@ from fixtures_run import wait_for
 
 from clue_ray.cli import main
 from clue_ray.errors import ConfigError
-from clue_ray.pipeline.manifest import MANIFEST
 from clue_ray.pipeline.run_lock import LOCK_FILE, run_lock
-from clue_ray.pipeline.shards import inference_files
 from clue_ray.results.summary import load_rows
+from clue_ray.rows import MANIFEST, inference_files
 
 KEY = ["model", "task", "sample_id", "seed"]
 SLOW = ("engine=simulated", "models=[test-general]", "tasks=[mednli,meqsum]", "limit=6",

@@ -12,12 +12,11 @@ import pandas as pd
 import pytest
 
 from clue_ray.config import load_model
-from clue_ray.pipeline.columns import TASK_COLUMNS
 from clue_ray.pipeline.prompt_rows import build_rows
 from clue_ray.pipeline.prompt_stage import PromptStage, key_chunks
 from clue_ray.pipeline.shard_writer import RETURNED, ShardWriterStage
-from clue_ray.pipeline.shards import shard_files
 from clue_ray.results.summary import load_rows
+from clue_ray.rows import TASK_COLUMNS, shard_files
 from clue_ray.tasks.registry import build_references
 from clue_ray.tasks.settings import LongHealthSettings
 

@@ -13,11 +13,10 @@ import pytest
 
 from clue_ray.cli import main
 from clue_ray.errors import ConfigError
-from clue_ray.pipeline.manifest import MANIFEST
 from clue_ray.pipeline.run import run_sweep
-from clue_ray.pipeline.shards import scoring_ids
 from clue_ray.results.load import read_scores
 from clue_ray.results.summary import load_rows
+from clue_ray.rows import MANIFEST, scoring_ids
 
 FAST = ("engine=simulated", "models=[test-general]", "tasks=[problem_summary]", "limit=3")
 ENGINE_COLUMNS = ["sample_id", "prediction", "engine_started_at", "engine_finished_at"]

@@ -12,14 +12,16 @@ from clue_ray.pipeline.shards import (
     clean_partial_files,
     completed_keys,
     drop_failed_rows,
+    quarantine_damaged,
+    write_shard,
+)
+from clue_ray.rows import (
     group_dir,
     inference_files,
     newest_scoring_id,
-    quarantine_damaged,
     read_shards,
     scoring_ids,
     shard_files,
-    write_shard,
 )
 
 

@@ -10,11 +10,11 @@ import pytest
 
 from clue_ray.config import RunCommand, compose
 from clue_ray.errors import ConfigError, DatasetError
-from clue_ray.pipeline.manifest import MANIFEST
 from clue_ray.pipeline.plan import make_plan
 from clue_ray.pipeline.prompt_cache import cache_folder
 from clue_ray.pipeline.run import run_sweep
 from clue_ray.results.summary import load_rows
+from clue_ray.rows import MANIFEST
 from clue_ray.tasks.registry import TASKS, build_references
 
 KEY = ["model", "task", "sample_id", "seed"]

@@ -13,12 +13,12 @@ import pytest
 from clue_ray.cli import main
 from clue_ray.config import RunCommand, compose, load_model
 from clue_ray.errors import ConfigError
-from clue_ray.pipeline.manifest import MANIFEST
 from clue_ray.pipeline.plan import make_plan
 from clue_ray.pipeline.prompt_rows import build_rows
 from clue_ray.pipeline.run import run_sweep
 from clue_ray.planning.measure import choose
 from clue_ray.planning.settings import PlanSettings
+from clue_ray.rows import MANIFEST
 
 A100 = ("cluster=a100", "cluster.address=null")
 SMALL = ("tasks=[meqsum,longhealth]", "limit=6")

@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from clue_ray.pipeline.columns import METRIC_PREFIX
-from clue_ray.pipeline.manifest import MANIFEST
-from clue_ray.pipeline.plan import UNSEEDED
 from clue_ray.pipeline.sink import write_rows
+from clue_ray.rows import MANIFEST, METRIC_PREFIX, UNSEEDED
 
 SCORING_ID = "constructed"
 

@@ -7,8 +7,8 @@ import pytest
 from constructed import write_group
 
 from clue_ray.errors import ConfigError
-from clue_ray.pipeline.shards import shard_files
 from clue_ray.results.load import read_scores
+from clue_ray.rows import shard_files
 
 
 def test_a_row_stored_twice_counts_once(tmp_path):

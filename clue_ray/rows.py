@@ -1,0 +1,150 @@
+"""The row contract: the columns a row carries through the stages, the keys of a row, and how
+rows are laid out on disk. Engines, pipeline, results and serve read it from here; it imports
+no other layer of clue_ray.
+
+Layout of a run folder:
+  `manifest.json`                                                the run manifest
+  `model=<name>/task=<task>/part-*.parquet`                      inference rows (predictions)
+  `scores=<scoring_id>/model=<name>/task=<task>/part-*.parquet`  their scores and flags
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the row contract: its name, its Arrow type and what it holds."""
+
+    name: str
+    type: pa.DataType
+    description: str
+
+
+STRING, INT, FLOAT, BOOL = pa.string(), pa.int64(), pa.float64(), pa.bool_()
+
+# Set by the prompt stage (one row per model, task, sample and seed).
+TASK = (
+    Column("run_id", STRING, "the run's id: the experiment and a digest of what changes results"),
+    Column("model", STRING, "the model's registry name"),
+    Column("task", STRING, "the task's name"),
+    Column("subtask", STRING, "LongHealth's task1/task2/task3; null for the other tasks"),
+    Column("sample_id", STRING, "the sample's id within its task"),
+    Column("seed", INT, "the sampling seed of the pass; UNSEEDED for the greedy pass"),
+    Column("messages", STRING, "the chat messages as JSON (the baseline's input only)"),
+    Column("reference", STRING, "the gold answer: label, letter, text or code list"),
+    Column("max_tokens", INT, "the most tokens the engine may generate for the row"),
+    Column("prompt", STRING, "the rendered prompt text (empty for the baseline)"),
+    Column("prompt_token_ids", pa.list_(INT), "the prompt's token ids (vLLM's input)"),
+    Column("prompt_tokens", INT, "the prompt's length in tokens"),
+    Column("system_folded", BOOL, "the system text was folded into the first user turn"),
+    Column("context_overflow", BOOL, "the prompt fills the model's context: never sent"),
+    Column("prompt_sha256", STRING, "SHA-256 of the prompt text"),
+)
+# Added by the engine stage.
+ENGINE = (
+    Column("prediction", STRING, "the model's answer text"),
+    Column("output_tokens", INT, "tokens the engine generated"),
+    Column("finish_reason", STRING, "why it ended: stop, length, error or context_overflow"),
+    Column("engine_error", STRING, "the engine's error for the row; null when it answered"),
+    Column("latency_s", FLOAT, "engine seconds spent on the row (its batch's time shared out)"),
+    Column("engine_prompt_tokens", INT, "prompt tokens as the engine counted them"),
+    Column("engine_actor", STRING, "the engine actor that answered the row"),
+    Column("engine_started_at", FLOAT, "Unix time the row's engine call started"),
+    Column("engine_finished_at", FLOAT, "Unix time the row's engine call ended"),
+)
+# Added by the scoring stage (with one `metric_*` column per metric beside them).
+SCORING = (
+    Column("flags", pa.list_(STRING), "failure flags of the row (a comma list in a batch)"),
+    Column("scorer_error", STRING, "the scorer's error for the row; null when it scored"),
+)
+SCORING_ID = Column("scoring_id", STRING, "a digest of the scoring settings of the scores")
+
+COLUMNS = {c.name: c for c in (*TASK, *ENGINE, SCORING_ID, *SCORING)}
+TASK_COLUMNS = tuple(c.name for c in TASK)
+ENGINE_COLUMNS = tuple(c.name for c in ENGINE)
+SCORING_COLUMNS = tuple(c.name for c in SCORING)
+METRIC_PREFIX = "metric_"  # `metric_<name>`: one float column per per-sample metric
+KEY_COLUMNS = ("task", "sample_id", "seed")  # with the model: one row of a run
+UNSEEDED = -1  # the `seed` of rows of the single greedy pass
+
+Key = tuple[str, str, int]
+
+# Inference shards hold the task and engine columns (prompts, their token ids and messages
+# are not stored: they are rebuilt from the data); score shards hold the keys, what the
+# report needs of a row, the scoring id and the scoring columns (`metric_*` beside them).
+PROMPT_COLUMNS = ("messages", "prompt", "prompt_token_ids")
+INFERENCE_STORED = tuple(c for c in TASK_COLUMNS if c not in PROMPT_COLUMNS) + ENGINE_COLUMNS
+SCORE_STORED = ("run_id", "scoring_id", "model", "task", "subtask", "sample_id", "seed",
+                "context_overflow", *SCORING_COLUMNS)
+
+
+def column_type(name: str) -> pa.DataType:
+    """The Arrow type of a stored column (`metric_*`: float)."""
+    return FLOAT if name.startswith(METRIC_PREFIX) else COLUMNS[name].type
+
+
+def require_columns(stage: str, present: Iterable[str], needed: Iterable[str]) -> None:
+    """Stop with the stage's name and the missing keys when a batch lacks inputs."""
+    have = set(present)
+    missing = [c for c in needed if c not in have]
+    if missing:
+        raise KeyError(f"{stage} stage: input batch lacks column(s) {', '.join(missing)}")
+
+
+MANIFEST = "manifest.json"
+SHARD_GLOB = "part-*.parquet"
+SCORES_PREFIX = "scores="
+DAMAGED_SUFFIX = ".damaged"
+
+
+def group_dir(run_dir: Path, model: str, task: str, scoring_id: str | None = None) -> Path:
+    """The folder of one model/task group: its inference rows, or its scores under one
+    scoring id."""
+    base = Path(run_dir) / f"{SCORES_PREFIX}{scoring_id}" if scoring_id else Path(run_dir)
+    return base / f"model={model}" / f"task={task}"
+
+
+def scores_dir(run_dir: Path, scoring_id: str) -> Path:
+    """The folder of every score shard of one scoring id."""
+    return Path(run_dir) / f"{SCORES_PREFIX}{scoring_id}"
+
+
+def scoring_ids(run_dir: Path) -> list[str]:
+    """The scoring ids a run folder holds scores of."""
+    return sorted(p.name[len(SCORES_PREFIX):] for p in Path(run_dir).glob(f"{SCORES_PREFIX}*")
+                  if p.is_dir())
+
+
+def newest_scoring_id(run_dir: Path) -> str | None:
+    """The scoring id whose shards were written last (None when there are no scores)."""
+    latest = {sid: max((p.stat().st_mtime for p in shard_files(scores_dir(run_dir, sid))),
+                       default=0.0) for sid in scoring_ids(run_dir)}
+    return max(latest, key=lambda sid: latest[sid]) if latest else None
+
+
+def shard_files(directory: Path) -> list[Path]:
+    """Finished shards of a folder (any depth, inference and scores), oldest first."""
+    return sorted(Path(directory).rglob(SHARD_GLOB)) if Path(directory).is_dir() else []
+
+
+def inference_files(model_dir: Path) -> list[Path]:
+    """Inference shards of one model folder (`<run>/model=<name>`), oldest first."""
+    return sorted(Path(model_dir).glob(f"task=*/{SHARD_GLOB}"))
+
+
+def read_shards(directory: Path, columns: Iterable[str] | None = None,
+                files: list[Path] | None = None) -> pa.Table | None:
+    """All rows of the given shards (default: every shard under a folder), or None."""
+    files = shard_files(directory) if files is None else files
+    if not files:
+        return None
+    wanted = list(columns) if columns is not None else None
+    tables = [pq.read_table(path, columns=wanted) for path in files]
+    return pa.concat_tables(tables, promote_options="permissive")
