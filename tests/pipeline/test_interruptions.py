@@ -27,10 +27,11 @@ COMPARED = ["prediction", "output_tokens", "finish_reason", "reference", "prompt
 
 
 def overrides(data_dir, bert_dir, output_dir) -> list[str]:
-    """Resume does not depend on the engine: the simulated one, slow enough (0.3 s a prompt)
-    that the run is still going when two shards are stored."""
+    """Resume depends on neither the engine nor the metrics: the simulated engine, slow enough
+    (0.3 s a prompt) that the run is still going when two shards are stored, and two tasks
+    whose scorers load no model (accuracy, ICD-10 codes)."""
     return ["experiment=demo", "engine=simulated", "models=[test-general]",
-            "tasks=[mednli,meqsum]",
+            "tasks=[mednli,medisumcode]",
             f"data_dir={data_dir}", f"output_dir={output_dir}", "scoring.umls=disabled",
             f"scoring.bertscore.model={bert_dir}", "shard_rows=2", "scoring_batch_rows=2",
             "engine.simulated.batch_size=2", "engine.simulated.latency_per_prompt_s=0.3",
@@ -87,16 +88,16 @@ def test_sigkill_then_rerun_equals_an_uninterrupted_run(conf_with_test_models,
     partial = len(load_rows(run_folder(killed_dir)))
     cache = cache_folder(None, run_folder(killed_dir))
     assert cache.is_dir() and cache.stat().st_mode & 0o777 == 0o700  # kept for the resume
-    assert 0 < partial < 9 + 7
+    assert 0 < partial < 9 + 5
     monkeypatch.setenv("CLUE_RAY_CONF", str(conf_with_test_models))  # resumed in-process
     capsys.readouterr()
     assert main(["run", *args]) == 0
-    assert f"{9 + 7 - partial} rows to compute" in capsys.readouterr().out
+    assert f"{9 + 5 - partial} rows to compute" in capsys.readouterr().out
     clean = run_sweep(compose("run", overrides(synthetic_data_dir, tiny_bert_dir, clean_dir),
                               RunCommand))
     assert clean["failed"] == 0
     after_kill, uninterrupted = sorted_rows(killed_dir), sorted_rows(clean_dir)
-    assert not after_kill.duplicated(KEY).any() and len(after_kill) == 9 + 7
+    assert not after_kill.duplicated(KEY).any() and len(after_kill) == 9 + 5
     pd.testing.assert_frame_equal(after_kill[KEY + COMPARED], uninterrupted[KEY + COMPARED])
     metrics = [c for c in uninterrupted.columns if c.startswith("metric_")]
     pd.testing.assert_frame_equal(after_kill[metrics], uninterrupted[metrics], atol=1e-6)
@@ -111,7 +112,7 @@ def test_worker_node_lost_mid_run_still_gives_every_row_once(run_command, tmp_pa
     workers = [cluster.add_node(num_cpus=1) for _ in range(3)]
     cluster.wait_for_nodes()
     cmd = run_command("engine=simulated", "models=[test-general]",
-                      "tasks=[mednli,meqsum,medisumcode]", "scoring.umls=disabled",
+                      "tasks=[mednli,medisumcode]", "scoring.umls=disabled",
                       "engine.simulated.latency_per_prompt_s=0.15",
                       "engine.simulated.batch_size=2", "shard_rows=2", "scoring_batch_rows=2",
                       f"cluster.address={cluster.address}")
@@ -137,6 +138,6 @@ def test_worker_node_lost_mid_run_still_gives_every_row_once(run_command, tmp_pa
         cluster.shutdown()
     assert removed.is_set()
     rows = load_rows(result["run_dir"])
-    assert rows.groupby("task").size().to_dict() == {"mednli": 9, "meqsum": 7, "medisumcode": 5}
+    assert rows.groupby("task").size().to_dict() == {"mednli": 9, "medisumcode": 5}
     assert not rows.duplicated(KEY).any()
     assert rows["engine_error"].isna().all()

@@ -11,7 +11,7 @@ from clue_ray.pipeline.run import run_sweep
 from clue_ray.results.summary import load_rows
 
 KEY = ["model", "task", "sample_id", "seed"]
-SLOW = ("engine=simulated", "tasks=[mednli,meqsum]", "limit=4", "scoring.umls=disabled",
+SLOW = ("engine=simulated", "tasks=[mednli,medisumcode]", "limit=4", "scoring.umls=disabled",
         "engine.simulated.latency_per_prompt_s=0.5", "engine.simulated.batch_size=1",
         "shard_rows=1", "scoring_batch_rows=1")
 
