@@ -37,8 +37,8 @@ def run_prompts(cmd: PromptsCommand) -> int:
 
 def _renderer(cmd: PromptsCommand) -> ChatRenderer | None:
     if cmd.tokenizer is None:
-        if cmd.task == "longhealth":
-            raise ConfigError("longhealth prompts need a tokenizer: pass tokenizer=DIR")
+        if task_info(cmd.task).needs_tokenizer:
+            raise ConfigError(f"{cmd.task} prompts need a tokenizer: pass tokenizer=DIR")
         return None
     return ChatRenderer(load_tokenizer(cmd.tokenizer),
                         chat_template=chat_template_text(cmd.chat_template))

@@ -10,7 +10,6 @@ by chance or by pattern, which gives the report real differences to measure.
 from __future__ import annotations
 
 import random
-import re
 import sys
 import tempfile
 import time
@@ -18,41 +17,34 @@ from pathlib import Path
 from typing import Any
 
 from clue_ray.demo.datasets import DatasetSizes, write_datasets
-from clue_ray.tasks import longhealth
-from clue_ray.tasks.longhealth_data import load_patients
-from clue_ray.tasks.registry import FILE_TASKS
+from clue_ray.tasks.registry import TASKS
 from clue_ray.tasks.render import ChatRenderer
 from clue_ray.tasks.sample import Sample
 from clue_ray.tasks.settings import LongHealthSettings
-from clue_ray.tasks.spec import task_spec
 
 TRAIN_DATA_SEED = 1           # the demo's data uses seed 0
 MAX_PROMPT_TOKENS = 1536      # LongHealth training prompts are fitted to this context
-LONGHEALTH_REPEATS = ("0",)   # one of the five shuffles per question is enough to learn from
+FIRST_REPEAT = "0"  # tokenizer-dependent (LongHealth) ids end in /<repeat>: one of five is enough
 EPOCHS = 8
 LEARNING_RATE = 3e-3
-OPTION = re.compile(r"^([A-F]): (.*)$", re.MULTILINE)
 
 
 def target_text(sample: Sample) -> str:
     """What the model should answer: the reference in the task's answer format."""
-    if sample.task == "medisumcode":
-        return task_spec("medisumcode").assistant_template.format(codes=sample.reference)
-    if sample.task == "longhealth":
-        options = dict(OPTION.findall(sample.messages[-1]["content"]))
-        return f"The correct answer is {sample.reference}: {options.get(sample.reference, '')}"
-    return sample.reference
+    return TASKS[sample.task].ideal_answer(sample)
 
 
 def training_samples(data_dir: Path, renderer: ChatRenderer) -> list[Sample]:
-    """Every file-task sample and the first repeat of each LongHealth sample."""
-    samples = [s for task in FILE_TASKS.values() for s in task.samples(data_dir)]
+    """Every sample of the tasks that need no tokenizer, and the first repeat of each sample
+    of those that do (LongHealth), fitted to the training context."""
     settings = LongHealthSettings(seed=TRAIN_DATA_SEED, fit_to_context=True,
                                   reserve_template_tokens=True, max_reserve=256)
-    patients = load_patients(data_dir / task_spec("longhealth").source_file)
-    builder = longhealth.LongHealthBuilder(patients, renderer, settings, MAX_PROMPT_TOKENS)
-    samples += [builder.sample(i) for i in builder.sample_ids()
-                if i.rsplit("/", 1)[1] in LONGHEALTH_REPEATS]
+    samples = [s for task in TASKS.values() if not task.needs_tokenizer
+               for s in task.samples(data_dir)]
+    for task in (task for task in TASKS.values() if task.needs_tokenizer):
+        builder = task.builder(data_dir, renderer, settings, MAX_PROMPT_TOKENS)
+        samples += [builder.sample(i) for i in builder.sample_ids()
+                    if i.rsplit("/", 1)[1] == FIRST_REPEAT]
     return samples
 
 

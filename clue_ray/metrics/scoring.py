@@ -11,18 +11,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from clue_ray.errors import ConfigError, not_one_of
-from clue_ray.metrics.accuracy import mednli_accuracy
+from clue_ray.errors import not_one_of
 from clue_ray.metrics.bertscore import BertScorer, check_model
-from clue_ray.metrics.choice import longhealth_accuracy
-from clue_ray.metrics.icd import icd_scores
 from clue_ray.metrics.rouge import ROUGE_TYPES, rouge_scores
 from clue_ray.metrics.settings import ScoringSettings, UmlsMode
 from clue_ray.metrics.umls import UmlsScorer, check_kb_dir, check_pipeline
-from clue_ray.tasks.spec import task_spec
+from clue_ray.tasks.definition import Metrics
+from clue_ray.tasks.registry import task_info
 
-ACCURACY_TASKS = ("mednli", "longhealth")
-Metrics = dict[str, float]
 Group = Callable[[Sequence["ScoreItem"]], list[Metrics]]  # one batched metric computation
 
 
@@ -38,21 +34,6 @@ class ScoreItem:
     prediction: str
 
 
-def _per_sample(task: str) -> Callable[[ScoreItem], Metrics] | None:
-    """The per-sample rule of a task that has one (accuracy, ICD)."""
-    if task == "mednli":
-        return lambda item: {"accuracy": mednli_accuracy(item.prediction, item.reference)}
-    if task == "longhealth":
-        pattern = task_spec(task).extra["answer_pattern"]
-        return lambda item: {
-            "accuracy": longhealth_accuracy(item.prediction, item.reference, pattern)
-        }
-    if task == "medisumcode":
-        pattern = task_spec(task).extra["icd_pattern"]
-        return lambda item: icd_scores(item.prediction, item.reference, pattern)
-    return None
-
-
 class TaskScorer:
     """Scores the selected tasks; BERTScore and UMLS models load lazily, once each."""
 
@@ -62,18 +43,13 @@ class TaskScorer:
         self.settings = settings
         self.tasks = tuple(tasks)
         for task in self.tasks:
-            try:
-                task_spec(task)
-            except KeyError as err:
-                raise ConfigError(str(err.args[0])) from None
+            task_info(task)
         self._bert: BertScorer | None = None
         self._umls: UmlsScorer | None = None
 
     def metric_names(self, task: str) -> tuple[str, ...]:
-        """Per-sample metric names of a task (LongHealth and MedNLI: `accuracy`)."""
-        if task in ACCURACY_TASKS:
-            return ("accuracy",)
-        declared = task_spec(task).metrics
+        """Per-sample metric names of the task's declaration, less UMLS when disabled."""
+        declared = task_info(task).metric_names
         if self.settings.umls == UmlsMode.disabled:
             return tuple(m for m in declared if not m.startswith("umls_"))
         return declared
@@ -83,9 +59,9 @@ class TaskScorer:
         BERTScore, UMLS (those it declares and the settings enable)."""
         names = self.metric_names(task)
         found: list[tuple[str, Group]] = []
-        rule = _per_sample(task)
+        rule = task_info(task).score_sample
         if rule is not None:
-            found.append((task, lambda items: [rule(item) for item in items]))
+            found.append((task, lambda items: [rule(i.prediction, i.reference) for i in items]))
         if any(n in ROUGE_TYPES for n in names):
             found.append(("rouge", lambda items: rouge_scores(*_texts(items))))
         if any(n.startswith("bertscore_") for n in names):

@@ -14,6 +14,7 @@ from clue_ray.metrics.settings import ScoringSettings
 from clue_ray.models import ModelSettings
 from clue_ray.rows import UNSEEDED
 from clue_ray.tasks.registry import TASKS, Reference, build_references, task_info
+from clue_ray.tasks.settings import SETTINGS_SECTION
 from clue_ray.tasks.spec import raw_prompts
 
 
@@ -166,7 +167,7 @@ def derive_run_id(
         "engine": [engine.kind, engine.decoding, _engine_dtype(cmd)],
         "seeds": list(cmd.seeds),
         "limit": cmd.limit,
-        "longhealth": asdict(cmd.longhealth),
+        SETTINGS_SECTION: asdict(cmd.longhealth),
     }
     text = json.dumps(payload, sort_keys=True, default=str)
     return f"{cmd.experiment_name}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"

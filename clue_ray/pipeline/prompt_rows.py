@@ -12,13 +12,11 @@ from clue_ray.config import chat_template_text
 from clue_ray.errors import ConfigError
 from clue_ray.models import ModelSettings
 from clue_ray.pipeline.prompt_cache import PromptCache
-from clue_ray.tasks import longhealth
-from clue_ray.tasks.longhealth_data import load_patients
-from clue_ray.tasks.registry import FILE_TASKS
+from clue_ray.tasks.definition import SampleBuilder
+from clue_ray.tasks.registry import task_info
 from clue_ray.tasks.render import ChatRenderer, load_tokenizer
 from clue_ray.tasks.sample import Sample
 from clue_ray.tasks.settings import LongHealthSettings
-from clue_ray.tasks.spec import task_spec
 
 CONTEXT_KEYS = ("max_position_embeddings", "max_seq_len", "seq_length", "n_positions")
 
@@ -70,8 +68,7 @@ class PromptBuilder:
         self.token_ids = token_ids
         self._renderer: ChatRenderer | None = None
         self._file_samples: dict[str, dict[str, Sample]] = {}
-        self._longhealth: longhealth.LongHealthBuilder | None = None
-        self._longhealth_ids: set[str] = set()
+        self._builders: dict[str, tuple[SampleBuilder, set[str]]] = {}
         self._context: int | None = None
         self.cache_dir = cache_dir
         self._cache: PromptCache | None = None
@@ -99,19 +96,18 @@ class PromptBuilder:
 
     def samples(self, task: str, wanted: Collection[str]) -> list[Sample]:
         """The samples of one task whose ids are wanted, in the task's order."""
-        if task in FILE_TASKS:
+        definition = task_info(task)
+        if not definition.needs_tokenizer:
             if task not in self._file_samples:
                 self._file_samples[task] = {
-                    s.sample_id: s for s in FILE_TASKS[task].samples(self.data_dir)}
+                    s.sample_id: s for s in definition.samples(self.data_dir)}
             return [s for sid, s in self._file_samples[task].items() if sid in wanted]
-        if self._longhealth is None:
-            renderer = self.renderer()
-            patients = load_patients(self.data_dir / task_spec(task).source_file)
-            self._longhealth = longhealth.LongHealthBuilder(
-                patients, renderer, self.settings, self.context())
-            self._longhealth_ids = set(self._longhealth.sample_ids())
-        builder = self._longhealth
-        return [builder.sample(sid) for sid in sorted(wanted) if sid in self._longhealth_ids]
+        if task not in self._builders:
+            builder = definition.builder(self.data_dir, self.renderer(), self.settings,
+                                         self.context())
+            self._builders[task] = (builder, set(builder.sample_ids()))
+        builder, known = self._builders[task]
+        return [builder.sample(sid) for sid in sorted(wanted) if sid in known]
 
     def cache(self) -> PromptCache | None:
         """The prompt cache of this model's cache key (None without a cache folder, and for

@@ -14,21 +14,20 @@ import pandas as pd
 from clue_ray.models import ModelSettings
 from clue_ray.pipeline.prompt_rows import PromptBuilder
 from clue_ray.rows import TASK_COLUMNS
+from clue_ray.tasks.registry import task_info
 from clue_ray.tasks.settings import LongHealthSettings
 
 Keys = dict[str, list[tuple[str, int]]]
-# LongHealth's task2/task3 prompts fill the model's context and task1's a fixed budget: the
-# longest go first, so they are not all left for the end of the stream.
-LENGTH_CLASS = {("longhealth", "task2"): 0, ("longhealth", "task3"): 0,
-                ("longhealth", "task1"): 1}
+# The longest prompts go first (a task declares them per subtask, e.g. LongHealth's task2/task3
+# fill the model's context, task1 a fixed budget), so they are not all left for the end.
 OTHER_CLASS = 2
 
 
 def length_class(task: str, sample_id: str) -> int:
     """0 for the prompts that fill the context, 1 for long bounded ones, 2 for the rest."""
-    subtask = sample_id.split("/")[2] if task == "longhealth" and sample_id.count("/") == 3 \
-        else ""
-    return LENGTH_CLASS.get((task, subtask), OTHER_CLASS)
+    definition = task_info(task)
+    subtask = definition.subtask_of(sample_id)
+    return definition.long_prompt_rank.get(subtask, OTHER_CLASS) if subtask else OTHER_CLASS
 
 
 def key_chunks(missing: Keys, chunk_rows: int) -> Iterator[dict[str, str]]:

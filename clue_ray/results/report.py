@@ -24,6 +24,7 @@ from clue_ray.results.load import ModelInfo, ResultSet, load_results
 from clue_ray.results.settings import BootstrapSettings
 from clue_ray.results.text_table import format_table, number
 from clue_ray.tasks.registry import TASKS
+from clue_ray.tasks.settings import SETTINGS_SECTION
 
 
 @dataclass
@@ -42,7 +43,7 @@ def run_notes(results: ResultSet) -> list[str]:
     notes = []
     for manifest in results.manifests:
         config = manifest.get("config", {})
-        if config.get("longhealth", {}).get("fit_to_context"):
+        if config.get(SETTINGS_SECTION, {}).get("fit_to_context"):
             notes.append(f"run {manifest.get('run_id')}: longhealth.fit_to_context=true, its "
                          "LongHealth scores are not comparable with the reference")
         if config.get("limit") is not None:

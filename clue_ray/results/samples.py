@@ -8,26 +8,23 @@ from clue_ray.results.bootstrap import ClusteredSample, clustered_sample
 from clue_ray.rows import METRIC_PREFIX
 from clue_ray.tasks.registry import TASKS
 
-LONGHEALTH = "longhealth"
-QUESTION_PARTS = 2  # LongHealth sample ids: patient/question/subtask/repeat
-
 
 def headline_column(task: str) -> str:
-    """The per-sample metric column the task's headline score averages (LongHealth:
-    per-sample accuracy, averaged per subtask)."""
-    return METRIC_PREFIX + ("accuracy" if task == LONGHEALTH else TASKS[task].headline_metric)
+    """The per-sample metric column the task's headline score averages (per subtask first,
+    for a task with subtasks)."""
+    return METRIC_PREFIX + TASKS[task].headline_metric
 
 
 def task_values(rows: pd.DataFrame, task: str) -> pd.DataFrame:
-    """sample_id, cluster, stratum, value for the rows of one task (value NaN = unscored)."""
+    """sample_id, cluster, stratum, value for the rows of one task (value NaN = unscored);
+    clusters and strata as the task's declaration says."""
+    definition = TASKS[task]
     column = headline_column(task)
     values = rows[column] if column in rows else pd.Series(float("nan"), index=rows.index)
     ids = rows["sample_id"].astype(str)
-    if task == LONGHEALTH:
-        clusters = ids.map(lambda s: "/".join(s.split("/")[:QUESTION_PARTS]))
-        strata = rows["subtask"].astype(str)
-    else:
-        clusters, strata = ids, pd.Series("all", index=rows.index)
+    clusters = ids.map(definition.cluster_of)
+    strata = (rows["subtask"].astype(str) if definition.stratify_by_subtask
+              else pd.Series("all", index=rows.index))
     return pd.DataFrame({"sample_id": ids.to_numpy(), "cluster": clusters.to_numpy(),
                          "stratum": strata.to_numpy(), "value": values.astype(float).to_numpy()})
 

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from clue_ray.metrics.aggregate import LONGHEALTH, SUBTASKS
 from clue_ray.metrics.scoring import ScoreItem
+from clue_ray.tasks.registry import task_info
 from clue_ray.tasks.sample import Reference
 
 BY_ID = ("sample_id", "prediction")
@@ -110,15 +110,16 @@ def _by_reference(task: str, index: int, raw: Any,
     if "sample_id" in item:
         raise BadRequest(f"{where}: give sample_id or reference, not both (items[0] has a "
                          "reference, so every item needs one)")
-    allowed = (*BY_REFERENCE, "subtask") if task == LONGHEALTH else BY_REFERENCE
+    subtasks = task_info(task).subtasks
+    allowed = (*BY_REFERENCE, "subtask") if subtasks else BY_REFERENCE
     _no_unknown(item, allowed, where)
     prediction = _field(item, "prediction", str, where)
     reference = _field(item, "reference", str, where)
     subtask = None
-    if task == LONGHEALTH:
+    if subtasks:
         subtask = _field(item, "subtask", str, where)
-        if subtask not in SUBTASKS:
-            raise BadRequest(f"{where}.subtask: expected one of {', '.join(SUBTASKS)}")
+        if subtask not in subtasks:
+            raise BadRequest(f"{where}.subtask: expected one of {', '.join(subtasks)}")
     return ScoreItem(where, task, subtask, reference, prediction), ("index", index)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clue_ray.errors import DatasetError
-from clue_ray.tasks.sample import Message, Sample
+from clue_ray.tasks.sample import Message, Reference, Sample
 from clue_ray.tasks.spec import TaskSpec, task_spec
 
 SHUFFLE_SEED = 1
@@ -17,28 +17,22 @@ Record = Mapping[str, str]
 
 
 @dataclass(frozen=True)
-class FileTask:
-    """A file-based CLUE task, declared by its record loader and its reference field."""
+class FewShotFile:
+    """The reader of a few-shot task's official file: its record loader and reference field."""
 
     name: str
     load_records: Callable[[Path], list[Record]]
     reference_field: str
-    credentialed: bool
-
-    @property
-    def spec(self) -> TaskSpec:
-        """The task's prompt strings and settings."""
-        return task_spec(self.name)
-
-    def source_path(self, data_dir: Path) -> Path:
-        """Where the official file is expected under data_dir."""
-        return Path(data_dir) / self.spec.source_file
 
     def samples(self, data_dir: Path) -> list[Sample]:
         """All evaluated samples, in the protocol's shuffled order."""
-        path = self.source_path(data_dir)
-        records = self.load_records(path)
-        return build_fewshot_samples(self.spec, records, self.reference_field, path)
+        spec = task_spec(self.name)
+        path = Path(data_dir) / spec.source_file
+        return build_fewshot_samples(spec, self.load_records(path), self.reference_field, path)
+
+    def references(self, data_dir: Path) -> list[Reference]:
+        """The reference of every evaluated sample."""
+        return [Reference(s.sample_id, s.subtask, s.reference) for s in self.samples(data_dir)]
 
 
 def shuffled_order(n_records: int) -> list[int]:

@@ -8,12 +8,15 @@ task3: distractors only (answer absent), options A-F, correct letter F.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from clue_ray.errors import ConfigError
+from clue_ray.metrics.choice import longhealth_accuracy, parse_answer_letter
+from clue_ray.tasks.baselines import option_a
+from clue_ray.tasks.definition import Metrics, PromptTokenizer, TaskDefinition
 from clue_ray.tasks.longhealth_data import Patient, Question, load_patients
 from clue_ray.tasks.longhealth_select import select_documents
 from clue_ray.tasks.sample import Reference, Sample
@@ -24,16 +27,6 @@ NAME = "longhealth"
 SUBTASKS = ("task1", "task2", "task3")
 LETTERS = "ABCDEF"
 UNANSWERABLE_LETTER = "F"
-
-
-class PromptTokenizer(Protocol):
-    """What LongHealth prompt building needs from a tokenizer (see tasks.render.ChatRenderer)."""
-
-    count: Callable[[str], int]
-
-    def token_starts(self, text: str) -> list[int]: ...
-
-    def template_overhead(self) -> int: ...
 
 
 def options_of(question: Question, subtask: str, unanswerable: str) -> tuple[str, ...]:
@@ -197,15 +190,15 @@ class LongHealthBuilder:
         return (answers if subtask == "task2" else []), distractors
 
 
-def build_samples(
+def open_builder(
     data_dir: Path,
     tokenizer: PromptTokenizer,
     settings: LongHealthSettings,
     max_context: int | None,
-) -> list[Sample]:
-    """All LongHealth samples from `benchmark_v5.json` under data_dir."""
+) -> LongHealthBuilder:
+    """A builder over `benchmark_v5.json` under data_dir."""
     patients = load_patients(Path(data_dir) / task_spec(NAME).source_file)
-    return LongHealthBuilder(patients, tokenizer, settings, max_context).samples()
+    return LongHealthBuilder(patients, tokenizer, settings, max_context)
 
 
 def build_references(data_dir: Path) -> list[Reference]:
@@ -216,3 +209,45 @@ def build_references(data_dir: Path) -> list[Reference]:
         Reference(sample_id, subtask, correct_letter(question, subtask, unanswerable))
         for sample_id, question, subtask in enumerate_samples(patients)
     ]
+
+
+def score_sample(prediction: str, letter: str) -> Metrics:
+    """Accuracy: the parsed answer letter is the correct one."""
+    return {"accuracy": longhealth_accuracy(prediction, letter,
+                                            task_spec(NAME).extra["answer_pattern"])}
+
+
+def names_a_letter(prediction: str) -> bool:
+    """The output has a parseable answer letter."""
+    return parse_answer_letter(prediction, task_spec(NAME).extra["answer_pattern"]) is not None
+
+
+def subtask_of(sample_id: str) -> str | None:
+    """The subtask of `<patient_id>/<question_index>/<subtask>/<repeat>`."""
+    return sample_id.split("/")[2] if sample_id.count("/") == 3 else None
+
+
+def question_of(sample_id: str) -> str:
+    """`<patient_id>/<question_index>`: the repeats and subtasks of one question are one
+    bootstrap cluster."""
+    return "/".join(sample_id.split("/")[:2])
+
+
+OPTION = re.compile(r"^([A-F]): (.*)$", re.MULTILINE)
+
+
+def ideal_answer(sample: Sample) -> str:
+    """The correct letter with its option's text, in the answer pattern's form."""
+    options = dict(OPTION.findall(sample.messages[-1]["content"]))
+    return f"The correct answer is {sample.reference}: {options.get(sample.reference, '')}"
+
+
+TASK = TaskDefinition(
+    name=NAME, headline_metric="accuracy", credentialed=False, expected_samples=6000,
+    obtain_from="github.com/kbressem/LongHealth (public, Apache-2.0)",
+    open_builder=open_builder, read_references=build_references,
+    score_sample=score_sample, sample_metrics=("accuracy",), answer_followed=names_a_letter,
+    subtasks=SUBTASKS, subtask_of=subtask_of, cluster_of=question_of, stratify_by_subtask=True,
+    baseline=option_a, ideal_answer=ideal_answer,
+    long_prompt_rank={"task2": 0, "task3": 0, "task1": 1},
+)

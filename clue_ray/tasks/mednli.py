@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from clue_ray.errors import DatasetError
-from clue_ray.tasks.fewshot import FileTask, Record
+from clue_ray.metrics.accuracy import mednli_accuracy
+from clue_ray.tasks.baselines import first_shot_answer
+from clue_ray.tasks.definition import PHYSIONET, Metrics, TaskDefinition
+from clue_ray.tasks.fewshot import FewShotFile, Record
 from clue_ray.tasks.readers import read_jsonl, require_object, require_str
 
 LABELS = ("entailment", "neutral", "contradiction")
@@ -27,5 +30,22 @@ def load_records(path: Path) -> list[Record]:
     return records
 
 
-TASK = FileTask(name="mednli", load_records=load_records, reference_field="gold_label",
-                credentialed=True)
+def score_sample(prediction: str, gold_label: str) -> Metrics:
+    """Accuracy: the gold label occurs exactly once in the output."""
+    return {"accuracy": mednli_accuracy(prediction, gold_label)}
+
+
+def names_a_label(prediction: str) -> bool:
+    """The output names at least one of the three labels (any case)."""
+    upper = prediction.upper()
+    return any(label.upper() in upper for label in LABELS)
+
+
+READER = FewShotFile("mednli", load_records, reference_field="gold_label")
+TASK = TaskDefinition(
+    name="mednli", headline_metric="accuracy", credentialed=True, expected_samples=1419,
+    obtain_from=f"MedNLI 1.0.0 on {PHYSIONET}",
+    read_samples=READER.samples, read_references=READER.references,
+    score_sample=score_sample, sample_metrics=("accuracy",), answer_followed=names_a_label,
+    baseline=first_shot_answer,
+)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from clue_ray.errors import DatasetError, excerpt
-from clue_ray.tasks.fewshot import FileTask, Record
+from clue_ray.tasks.baselines import lead_words
+from clue_ray.tasks.definition import TaskDefinition
+from clue_ray.tasks.fewshot import FewShotFile, Record
 from clue_ray.tasks.readers import read_xlsx_first_sheet, require_columns
 
 COLUMNS = ("File", "CHQ", "Summary")
@@ -30,5 +32,9 @@ def load_records(path: Path) -> list[Record]:
     return records
 
 
-TASK = FileTask(name="meqsum", load_records=load_records, reference_field="Summary",
-                credentialed=False)
+READER = FewShotFile("meqsum", load_records, reference_field="Summary")
+TASK = TaskDefinition(
+    name="meqsum", headline_metric="rougeL", credentialed=False, expected_samples=997,
+    obtain_from="github.com/abachaa/MeQSum (public, CC BY 4.0)",
+    read_samples=READER.samples, read_references=READER.references, baseline=lead_words,
+)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from clue_ray.errors import DatasetError
-from clue_ray.tasks.fewshot import FileTask, Record
+from clue_ray.tasks.baselines import lead_words
+from clue_ray.tasks.definition import PHYSIONET, TaskDefinition
+from clue_ray.tasks.fewshot import FewShotFile, Record
 from clue_ray.tasks.readers import read_csv, require_columns
 
 SUBJECTIVES = "Subjectives"
@@ -32,5 +34,9 @@ def load_records(path: Path) -> list[Record]:
     ]
 
 
-TASK = FileTask(name="problem_summary", load_records=load_records, reference_field="Summary",
-                credentialed=True)
+READER = FewShotFile("problem_summary", load_records, reference_field="Summary")
+TASK = TaskDefinition(
+    name="problem_summary", headline_metric="rougeL", credentialed=True, expected_samples=234,
+    obtain_from=f"BioNLP 2023 Shared Task 1A on {PHYSIONET}",
+    read_samples=READER.samples, read_references=READER.references, baseline=lead_words,
+)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+SETTINGS_SECTION = "longhealth"  # LongHealthSettings' config section and manifest key
+
 
 @dataclass
 class LongHealthSettings:
