@@ -8,8 +8,6 @@ import threading
 from clue_ray.commands.stop_signals import stop_signals, wait_until_set
 from clue_ray.serve.model_app import serve_settings, start_model_app
 
-__all__ = ["run_serve_model", "serve_settings"]
-
 
 def run_serve_model(overrides: list[str], stop: threading.Event | None = None) -> int:
     """Serve the model, print its base URL once it answers, and stay up until Ctrl-C or

@@ -137,9 +137,8 @@ def test_gpu_placement_is_config_only_here(conf_with_test_models, monkeypatch):
     """cluster=a100 (no GPU here: built and checked, not deployed): one GPU bundle per
     tensor-parallel worker with the accelerator type, the replica autoscaled like the batch
     engine pool, no CPU-platform settings."""
-    from clue_ray.commands.serve_model import serve_settings
     from clue_ray.errors import ConfigError
-    from clue_ray.serve.model_app import llm_config
+    from clue_ray.serve.model_app import llm_config, serve_settings
 
     monkeypatch.setenv("CLUE_RAY_CONF", str(conf_with_test_models))
     config = llm_config(serve_settings(["model=test-general", "cluster=a100",
