@@ -92,19 +92,23 @@ def test_served_model_name_and_sampled_seed(model):
 
 def test_parallel_requests_come_back_in_row_order(model):
     n = 8
-    # Row i asks for 100 + i tokens; earlier rows are answered later, so replies cross.
+    all_arrived = threading.Barrier(n)
+
+    def crossing_delay(body: dict) -> float:
+        """Hold every reply until all n requests are in flight, then answer row i after
+        (n - i) * 30 ms: later rows are answered first, so the replies cross."""
+        all_arrived.wait(timeout=30)
+        return (n - (body["max_tokens"] - 100)) * 0.03
+
     server = CompletionsServer(answer=lambda body: f"row {body['max_tokens'] - 100}",
-                               delay_s=lambda body: (n - (body["max_tokens"] - 100)) * 0.03)
+                               delay_s=crossing_delay)
     rows = [row(sample_id=str(i), max_tokens=100 + i) for i in range(n)]
     with server as url:
-        engine = OpenAIEngine(model, settings(url, max_in_flight=n), "greedy")
-        started = time.perf_counter()
-        outputs = engine.generate(rows)
-        elapsed = time.perf_counter() - started
+        outputs = OpenAIEngine(model, settings(url, max_in_flight=n), "greedy").generate(rows)
     assert [o.prediction for o in outputs] == [f"row {i}" for i in range(n)]
-    arrival = [b["max_tokens"] - 100 for b in server.requests]
-    assert sorted(arrival) == list(range(n))
-    assert elapsed < sum((n - i) * 0.03 for i in range(n))  # they did overlap
+    assert all(o.engine_error is None for o in outputs)
+    assert sorted(b["max_tokens"] - 100 for b in server.requests) == list(range(n))
+    assert server.peak_in_flight == n  # all overlapped (a serial client breaks the barrier)
 
 
 def test_batches_given_at_once_share_max_in_flight(model):
