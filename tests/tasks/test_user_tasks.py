@@ -186,3 +186,21 @@ def test_an_unknown_task_without_user_tasks_is_one_line(example_data, tmp_path):
     assert code == 2
     assert err.strip().endswith("a task of your own is added with user_tasks=[FILE,...])")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_score_scores_a_user_task_by_its_metric_set(example_data, tmp_path):
+    (task,) = load_user_tasks([str(TASK_YAML)])
+    references = task.read_references(example_data)
+    answers = [f"Follow-up: {r.reference}." if i % 2 else "unclear"
+               for i, r in enumerate(references)]
+    predictions = tmp_path / "predictions.jsonl"
+    predictions.write_text("".join(json.dumps({"sample_id": r.sample_id, "prediction": a}) + "\n"
+                                   for r, a in zip(references, answers, strict=True)))
+    out = tmp_path / "scores.json"
+    code, err = clue("score", "task=discharge_triage", f"data_dir={example_data}",
+                     f"predictions={predictions}", f"out={out}", f"user_tasks=[{TASK_YAML}]")
+    assert code == 0, err
+    scored = json.loads(out.read_text())
+    right = sum(1 for i in range(len(references)) if i % 2)
+    assert scored["aggregate"] == {"accuracy": pytest.approx(100 * right / len(references))}
+
