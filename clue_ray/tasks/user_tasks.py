@@ -125,6 +125,9 @@ def from_yaml(path: Path) -> TaskDefinition:
             raise ConfigError(f"{path}: {key}: {err}") from None
     if not isinstance(entry["credentialed"], bool):
         raise ConfigError(f"{path}: credentialed must be true or false")
+    for key in ("obtain_from", "headline_metric"):
+        if entry[key] is not None:
+            _text(path, key, entry[key])
     labels = _labels(path, entry["labels"], entry["metrics"])
     templates = (entry["system"], entry["user_template"], assistant)
     spec = TaskSpec(

@@ -15,7 +15,9 @@ import pytest
 import yaml
 
 from clue_ray.cli import main
+from clue_ray.config import RunCommand, compose
 from clue_ray.errors import ConfigError, DatasetError
+from clue_ray.pipeline.plan import make_plan
 from clue_ray.tasks import mednli
 from clue_ray.tasks.fewshot import shuffled_order
 from clue_ray.tasks.registry import BUILT_IN, TASKS, added_tasks, levels
@@ -116,6 +118,7 @@ def test_the_yaml_form_scores_with_mednli_accuracy_and_flags_an_answer_without_a
     ({"labels": ["urgent", "urgent"]}, "labels must be a list of distinct, non-empty texts"),
     ({"metrics": "text", "headline_metric": None}, "labels belong to metrics 'accuracy'"),
     ({"credentialed": "no"}, "credentialed must be true or false"),
+    ({"obtain_from": 7}, "obtain_from must be text"),
 ])
 def test_a_fault_in_the_task_file_is_one_config_error_naming_it(changes, message, tmp_path):
     path = written_task(tmp_path, **changes)
@@ -204,3 +207,14 @@ def test_score_scores_a_user_task_by_its_metric_set(example_data, tmp_path):
     right = sum(1 for i in range(len(references)) if i % 2)
     assert scored["aggregate"] == {"accuracy": pytest.approx(100 * right / len(references))}
 
+
+
+def test_the_openai_engine_refuses_a_credentialed_user_task_as_it_refuses_physionet_data(
+        tmp_path):
+    path = written_task(tmp_path, credentialed=True)
+    cmd = compose("run", ["experiment=clue", "models=[llama-3.1-8b-instruct]", "engine=openai",
+                          "tasks=[discharge_triage]", f"user_tasks=[{path}]",
+                          f"data_dir={tmp_path}"], RunCommand)
+    with added_tasks(load_user_tasks(cmd.user_tasks)), pytest.raises(
+            ConfigError, match=r"would send credentialed data \(discharge_triage\)"):
+        make_plan(cmd)
