@@ -41,7 +41,7 @@ demo: venv
 	$(VENV)/bin/clue-ray report results=results/demo out=reports/demo
 
 lint: venv
-	$(VENV)/bin/ruff check clue_ray tests bench
+	$(VENV)/bin/ruff check clue_ray tests bench examples
 
 clean-venv:
 	rm -rf $(VENV)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, is_dataclass
+from dataclasses import dataclass, field, is_dataclass
 from enum import Enum
 from pathlib import Path
 from typing import TypeVar, get_type_hints
@@ -31,6 +31,7 @@ class PromptsCommand:
     chat_template: str | None
     max_context: int | None
     longhealth: LongHealthSettings
+    user_tasks: list[str]
 
 
 @dataclass
@@ -42,6 +43,7 @@ class ScoreCommand:
     predictions: str
     out: str
     scoring: ScoringSettings
+    user_tasks: list[str] = field(default_factory=list)  # conf/own_tasks/ (callers in code)
 
 
 @dataclass
@@ -51,6 +53,7 @@ class RunCommand:
     experiment_name: str
     models: list[str]
     tasks: list[str]
+    user_tasks: list[str]
     data_dir: str
     output_dir: str
     run_id: str | None
@@ -86,6 +89,7 @@ class ReportCommand:
     out: str
     examples: int
     bootstrap: BootstrapSettings
+    user_tasks: list[str]
 
 
 def available(group: str) -> list[str]:

@@ -14,6 +14,8 @@ from clue_ray.planning.measure import measure_model, stand_in_tokenizer
 from clue_ray.planning.projection import HOUR_S, calibrate, gpu_seconds
 from clue_ray.planning.settings import PlanSettings
 from clue_ray.results.text_table import format_table
+from clue_ray.tasks.registry import added_tasks
+from clue_ray.tasks.user_tasks import load_user_tasks
 
 PREFIX = "plan."
 HEADER = ("model", "task", "prompts", "prompt_tokens", "max_output_tokens", "overflow",
@@ -30,8 +32,9 @@ def run_plan(overrides: list[str]) -> int:
             plan_args.append(sign + override[len(sign) + len(PREFIX):])
         else:
             run_args.append(override)
-    return print_projection(compose("run", run_args, RunCommand),
-                            compose("plan", plan_args, PlanSettings))
+    cmd = compose("run", run_args, RunCommand)
+    with added_tasks(load_user_tasks(cmd.user_tasks)):
+        return print_projection(cmd, compose("plan", plan_args, PlanSettings))
 
 
 def print_projection(cmd: RunCommand, settings: PlanSettings) -> int:

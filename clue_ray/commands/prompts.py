@@ -11,15 +11,22 @@ from typing import Any
 from clue_ray.config import PromptsCommand, chat_template_text
 from clue_ray.errors import ConfigError
 from clue_ray.fileio import write_jsonl
-from clue_ray.tasks.registry import build_samples, task_info
+from clue_ray.tasks.registry import added_tasks, build_samples, task_info
 from clue_ray.tasks.render import ChatRenderer, load_tokenizer
 from clue_ray.tasks.sample import Sample
+from clue_ray.tasks.user_tasks import load_user_tasks
 
 PROGRESS_EVERY_S = 5.0
 
 
 def run_prompts(cmd: PromptsCommand) -> int:
-    """Build the task's prompts (rendered when a tokenizer is given) and write them."""
+    """Build the task's prompts (rendered when a tokenizer is given) and write them; the task
+    may be one of `user_tasks`."""
+    with added_tasks(load_user_tasks(cmd.user_tasks)):
+        return _write_prompts(cmd)
+
+
+def _write_prompts(cmd: PromptsCommand) -> int:
     task_info(cmd.task)
     renderer = _renderer(cmd)
     max_context = cmd.max_context or (renderer.max_context if renderer else None)

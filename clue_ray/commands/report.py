@@ -8,6 +8,8 @@ from clue_ray.config import ReportCommand, available, load_model
 from clue_ray.errors import ConfigError
 from clue_ray.results.load import ModelInfo
 from clue_ray.results.report import write_report
+from clue_ray.tasks.registry import added_tasks
+from clue_ray.tasks.user_tasks import load_user_tasks
 
 
 def registry_info(name: str) -> ModelInfo | None:
@@ -19,7 +21,8 @@ def registry_info(name: str) -> ModelInfo | None:
 
 
 def run_report(cmd: ReportCommand) -> int:
-    """Check the settings, then write the report."""
+    """Check the settings, then write the report (the users' tasks of `user_tasks` get their
+    own columns and levels)."""
     if cmd.examples < 0:
         raise ConfigError(f"examples must be 0 or more, got {cmd.examples}")
     if cmd.bootstrap.resamples < 100:
@@ -34,5 +37,6 @@ def run_report(cmd: ReportCommand) -> int:
     if Path(cmd.out).exists() and not Path(cmd.out).is_dir():
         raise ConfigError(f"out={cmd.out} is a file: the report is a folder (leaderboard.csv, "
                           "report.html, ...); choose another out")
-    write_report(results, Path(cmd.out), cmd.bootstrap, cmd.examples, registry_info)
+    with added_tasks(load_user_tasks(cmd.user_tasks)):
+        write_report(results, Path(cmd.out), cmd.bootstrap, cmd.examples, registry_info)
     return 0

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from clue_ray.tasks.registry import task_info
 
-LEVELS = (1, 2)
+LEVELS = (1, 2)  # CLUE's; a user's task may open another (tasks/user_tasks.py)
 V = TypeVar("V")  # a score, or an array of bootstrap draws of it
 
 
@@ -66,13 +66,14 @@ def aggregate_task(
 
 def level_scores(values: Mapping[str, V], levels: Mapping[str, int],
                  overflowed: Collection[str] = ()) -> dict[str, V]:
-    """`level1`, `level2`: the plain mean of the values of the level's tasks (headline scores,
+    """`level1`, `level2` (and `levelN` for a level a user's task opens): the plain mean of
+    the values of the level's tasks (headline scores,
     or arrays of their bootstrap draws), present only when every task of the level has a
     value and none had prompts that overflowed the model's context (the study reports no
     level score then). The one rule the run summary, the manifest, the leaderboard and the
     deltas use."""
     result: dict[str, V] = {}
-    for level in LEVELS:
+    for level in sorted({*LEVELS, *levels.values()}):
         tasks = [t for t, lv in levels.items() if lv == level]
         if not tasks or any(t in overflowed for t in tasks):
             continue

@@ -15,6 +15,8 @@ from clue_ray.engines.base import Engine, PromptRow
 from clue_ray.engines.settings import EngineSettings
 from clue_ray.models import ModelSettings
 from clue_ray.rows import PROMPT_COLUMNS, require_columns
+from clue_ray.tasks.definition import TaskDefinition
+from clue_ray.tasks.registry import register_tasks
 
 NEEDS = ("sample_id", "task", "prompt", "prompt_tokens", "max_tokens", "seed",
          "context_overflow", "messages")
@@ -52,9 +54,12 @@ def calls_per_actor(settings: EngineSettings) -> int:
 
 class EngineStage:
     """Callable class for `Dataset.map_batches`: one engine per actor, loaded in __init__
-    (called on `calls_per_actor` threads at once)."""
+    (called on `calls_per_actor` threads at once). `user_tasks`: the run's users' tasks,
+    registered here (the baseline's rule is a task's)."""
 
-    def __init__(self, model: ModelSettings, settings: EngineSettings) -> None:
+    def __init__(self, model: ModelSettings, settings: EngineSettings,
+                 user_tasks: tuple[TaskDefinition, ...] = ()) -> None:
+        register_tasks(user_tasks)
         self.engine = make_engine(model, settings)
         self.actor = f"{socket.gethostname()}:{os.getpid()}"
 

@@ -13,14 +13,16 @@ from clue_ray.errors import ConfigError, DatasetError
 from clue_ray.metrics.settings import ScoringSettings
 from clue_ray.models import ModelSettings
 from clue_ray.rows import UNSEEDED
-from clue_ray.tasks.registry import TASKS, Reference, build_references, task_info
+from clue_ray.tasks.definition import TaskDefinition
+from clue_ray.tasks.registry import BUILT_IN, TASKS, Reference, build_references, task_info
 from clue_ray.tasks.settings import SETTINGS_SECTION
 from clue_ray.tasks.spec import raw_prompts
 
 
 @dataclass(frozen=True)
 class Plan:
-    """A validated sweep: models, the references of every selected task, the run folder."""
+    """A validated sweep: models, the references of every selected task, the run folder, and
+    the declarations of the selected users' tasks (handed to every stage actor)."""
 
     cmd: RunCommand
     models: tuple[ModelSettings, ...]
@@ -29,6 +31,7 @@ class Plan:
     run_id: str
     run_dir: Path
     scoring_id: str
+    user_tasks: tuple[TaskDefinition, ...] = ()
 
     @property
     def seeds(self) -> list[int]:
@@ -37,7 +40,8 @@ class Plan:
 
 
 def make_plan(cmd: RunCommand) -> Plan:
-    """Validate the sweep and derive its run id; raises ConfigError / DatasetError."""
+    """Validate the sweep and derive its run id; raises ConfigError / DatasetError. Users'
+    tasks are read from the registry: the caller adds them (registry.added_tasks)."""
     _check_engine(cmd)
     _check_selection(cmd)
     models = tuple(load_model(name) for name in cmd.models)
@@ -58,7 +62,12 @@ def make_plan(cmd: RunCommand) -> Plan:
     run_id = cmd.run_id or derive_run_id(cmd, models, checksums)
     cmd, models = absolute_paths(cmd, models)
     return Plan(cmd, models, references, checksums, run_id, Path(cmd.output_dir) / run_id,
-                derive_scoring_id(cmd.scoring))
+                derive_scoring_id(cmd.scoring), selected_user_tasks(cmd.tasks))
+
+
+def selected_user_tasks(tasks: list[str]) -> tuple[TaskDefinition, ...]:
+    """The declarations of the selected tasks that are users' own."""
+    return tuple(TASKS[t] for t in tasks if t not in BUILT_IN)
 
 
 def _check_selection(cmd: RunCommand) -> None:
@@ -101,7 +110,8 @@ def absolute_paths(
                          kb_dir=_local(cmd.scoring.scispacy.kb_dir)),
     )
     resolved = replace(cmd, data_dir=str(Path(cmd.data_dir).resolve()),
-                       output_dir=str(Path(cmd.output_dir).resolve()), scoring=scoring)
+                       output_dir=str(Path(cmd.output_dir).resolve()), scoring=scoring,
+                       user_tasks=[str(Path(p).resolve()) for p in cmd.user_tasks])
     return resolved, tuple(replace(m, path=_local(m.path)) for m in models)
 
 
@@ -156,8 +166,9 @@ def derive_run_id(
     cmd: RunCommand, models: tuple[ModelSettings, ...], checksums: dict[str, str]
 ) -> str:
     """`<experiment>-<digest>`: the digest covers what changes the predictions (prompts, data,
-    models, decoding, engine and its dtype, seeds, limit, LongHealth settings); not scoring
-    settings (they have their own id), output paths, batch sizes or the cluster."""
+    models, decoding, engine and its dtype, seeds, limit, LongHealth settings, the specs of
+    users' tasks when any is selected); not scoring settings (they have their own id), output
+    paths, batch sizes or the cluster."""
     engine = cmd.engine
     payload = {
         "prompts": raw_prompts(),
@@ -169,6 +180,9 @@ def derive_run_id(
         "limit": cmd.limit,
         SETTINGS_SECTION: asdict(cmd.longhealth),
     }
+    own = selected_user_tasks(cmd.tasks)
+    if own:  # absent otherwise: the run ids of CLUE's tasks alone stay as they were
+        payload["user_tasks"] = [asdict(task.spec) for task in own]
     text = json.dumps(payload, sort_keys=True, default=str)
     return f"{cmd.experiment_name}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 

@@ -14,7 +14,8 @@ import pandas as pd
 from clue_ray.models import ModelSettings
 from clue_ray.pipeline.prompt_rows import PromptBuilder
 from clue_ray.rows import TASK_COLUMNS
-from clue_ray.tasks.registry import task_info
+from clue_ray.tasks.definition import TaskDefinition
+from clue_ray.tasks.registry import register_tasks, task_info
 from clue_ray.tasks.settings import LongHealthSettings
 
 Keys = dict[str, list[tuple[str, int]]]
@@ -51,11 +52,13 @@ def key_chunks(missing: Keys, chunk_rows: int) -> Iterator[dict[str, str]]:
 
 class PromptStage:
     """Callable class for `Dataset.map_batches`: chunks of keys in, prompt rows out (longest
-    first within the batch)."""
+    first within the batch). `user_tasks`: the run's users' tasks, registered here (this
+    actor's process knows CLUE's alone)."""
 
     def __init__(self, run_id: str, model: ModelSettings, data_dir: str,
                  settings: LongHealthSettings, token_ids: bool, cache_dir: str | None,
-                 counter: Any = None) -> None:
+                 counter: Any = None, user_tasks: tuple[TaskDefinition, ...] = ()) -> None:
+        register_tasks(user_tasks)
         self.builder = PromptBuilder(run_id, model, Path(data_dir), settings, token_ids,
                                      Path(cache_dir) if cache_dir else None)
         self.builder.load()

@@ -16,6 +16,8 @@ from clue_ray.metrics.failures import (
 from clue_ray.metrics.scoring import ScoreItem, TaskScorer
 from clue_ray.metrics.settings import ScoringSettings
 from clue_ray.rows import METRIC_PREFIX, require_columns
+from clue_ray.tasks.definition import TaskDefinition
+from clue_ray.tasks.registry import register_tasks
 
 NEEDS = ("task", "subtask", "sample_id", "reference", "prediction", "engine_error",
          "context_overflow")
@@ -35,9 +37,12 @@ def metric_columns(scorer: TaskScorer, tasks: Sequence[str]) -> list[str]:
 
 
 class ScoringStage:
-    """Callable class for `Dataset.map_batches`: adds `metric_*` columns and `flags`."""
+    """Callable class for `Dataset.map_batches`: adds `metric_*` columns and `flags`.
+    `user_tasks`: the run's users' tasks, registered here."""
 
-    def __init__(self, settings: ScoringSettings, tasks: Sequence[str]) -> None:
+    def __init__(self, settings: ScoringSettings, tasks: Sequence[str],
+                 user_tasks: tuple[TaskDefinition, ...] = ()) -> None:
+        register_tasks(user_tasks)
         self.scorer = TaskScorer(settings, tasks)
         self.scorer.load()
         self.repetition = settings.repetition

@@ -6,6 +6,7 @@ whose scores are missing."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from clue_ray.pipeline.prompt_stage import Keys, PromptStage, key_chunks
 from clue_ray.pipeline.scoring_stage import ScoringStage
 from clue_ray.pipeline.shard_writer import ShardWriterStage
 from clue_ray.rows import inference_files
+from clue_ray.tasks.definition import TaskDefinition
+from clue_ray.tasks.user_tasks import MODULE_PREFIX
 
 NODE_ID_LABEL = "ray.io/node-id"  # the label Ray gives every node
 
@@ -40,7 +43,8 @@ def build_dataset(plan: Plan, model: ModelSettings, missing: Keys, counter: Any 
                                "data_dir": str(Path(cmd.data_dir).resolve()),
                                "settings": cmd.longhealth, "token_ids": vllm,
                                "cache_dir": str(cache_folder(cmd.prompt_cache_dir, plan.run_dir))
-                               if cmd.prompt_cache else None, "counter": counter},
+                               if cmd.prompt_cache else None, "counter": counter,
+                               "user_tasks": shipped(plan)},
         batch_size=1,  # one chunk per call: rows leave as soon as their chunk is built
         batch_format="pandas",
         compute=ray.data.ActorPoolStrategy(min_size=low, max_size=high),
@@ -55,7 +59,8 @@ def build_dataset(plan: Plan, model: ModelSettings, missing: Keys, counter: Any 
         calls = calls_per_actor(cmd.engine)
         dataset = dataset.map_batches(
             EngineStage,
-            fn_constructor_kwargs={"model": model, "settings": cmd.engine},
+            fn_constructor_kwargs={"model": model, "settings": cmd.engine,
+                                   "user_tasks": shipped(plan)},
             batch_size=cmd.engine.batch_size(),
             batch_format="pandas",
             compute=ray.data.ActorPoolStrategy(
@@ -86,7 +91,8 @@ def scored(dataset: Any, plan: Plan, tasks: list[str]) -> Any:
 
     return dataset.map_batches(
         ScoringStage,
-        fn_constructor_kwargs={"settings": plan.cmd.scoring, "tasks": tasks},
+        fn_constructor_kwargs={"settings": plan.cmd.scoring, "tasks": tasks,
+                               "user_tasks": shipped(plan)},
         batch_size=plan.cmd.scoring_batch_rows,
         batch_format="pandas",
         compute=ray.data.ActorPoolStrategy(size=plan.cmd.cluster.scoring_actors),
@@ -112,6 +118,17 @@ def written(dataset: Any, plan: Plan, model: ModelSettings, inference: bool) -> 
         num_cpus=0,
         label_selector={NODE_ID_LABEL: this_node},
     )
+
+
+def shipped(plan: Plan) -> tuple[TaskDefinition, ...]:
+    """The run's users' tasks, as the stage actors are handed them: the code of the tasks'
+    Python files (imported under tasks.user_tasks.MODULE_PREFIX, names no worker can import)
+    travels by value with them."""
+    import ray.cloudpickle
+
+    for name in [n for n in sys.modules if n.startswith(MODULE_PREFIX)]:
+        ray.cloudpickle.register_pickle_by_value(sys.modules[name])
+    return plan.user_tasks
 
 
 def metric_names(plan: Plan) -> dict[str, list[str]]:

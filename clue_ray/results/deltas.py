@@ -14,8 +14,7 @@ from clue_ray.results.leaderboard import overflowed_tasks
 from clue_ray.results.load import ResultSet, seed_label
 from clue_ray.results.samples import paired
 from clue_ray.results.settings import BootstrapSettings
-from clue_ray.results.summary import LEVEL_OF
-from clue_ray.tasks.registry import TASKS
+from clue_ray.tasks.registry import TASKS, level_of
 
 COLUMNS = ["model", "base_model", "seed", "scope", "name", "metric", "model_score",
            "base_score", "delta", "ci_lo", "ci_hi", "p_value", "paired_samples", "worse",
@@ -77,13 +76,14 @@ def compare(model_rows: pd.DataFrame, base_rows: pd.DataFrame, head: dict[str, o
                                   found.model_score, found.base_score, found.draws,
                                   found.samples, settings.confidence))
     overflowed = overflowed_tasks(model_rows) | overflowed_tasks(base_rows)
-    model_levels = level_scores({t: d.model_score for t, d in deltas.items()}, LEVEL_OF,
+    level_of_task = level_of()
+    model_levels = level_scores({t: d.model_score for t, d in deltas.items()}, level_of_task,
                                 overflowed)
-    base_levels = level_scores({t: d.base_score for t, d in deltas.items()}, LEVEL_OF,
+    base_levels = level_scores({t: d.base_score for t, d in deltas.items()}, level_of_task,
                                overflowed)
-    draw_levels = level_scores({t: d.draws for t, d in deltas.items()}, LEVEL_OF, overflowed)
+    draw_levels = level_scores({t: d.draws for t, d in deltas.items()}, level_of_task, overflowed)
     for name in model_levels:
-        samples = sum(d.samples for t, d in deltas.items() if f"level{LEVEL_OF[t]}" == name)
+        samples = sum(d.samples for t, d in deltas.items() if f"level{level_of_task[t]}" == name)
         records.append(record(
             {**head, "scope": "level", "name": name, "metric": "level score"},
             float(model_levels[name]), float(base_levels[name]), draw_levels[name], samples,

@@ -10,6 +10,7 @@ import html
 import json
 import math
 import numbers
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ import pandas as pd
 from clue_ray.fileio import write_atomic
 
 DASH = "–"
+LEVEL_COLUMN = re.compile(r"level\d+")  # a level score's column (not its bounds)
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:110em}
 table{border-collapse:collapse;margin:.6em 0;font-size:.85em}
@@ -132,14 +134,16 @@ def leaderboard_html(board: pd.DataFrame | None, tasks: Sequence[str],
     if board is None or board.empty:
         return "<p>No results.</p>"
     tasks = [t for t in tasks if f"{t}.headline" in board.columns]
-    header = (["model", "seed", "kind", "base", "level 1 [95% CI]", "level 2 [95% CI]"]
+    by_level = [str(c) for c in board.columns if LEVEL_COLUMN.fullmatch(str(c))]
+    header = (["model", "seed", "kind", "base",
+               *(f"level {c.removeprefix('level')} [95% CI]" for c in by_level)]
               + [f"{t} ({headline.get(t, 'headline')})" for t in tasks]
               + ["samples", "flagged"])
     rows = []
     for _, row in board.iterrows():
         rows.append([_fmt(row.get("model")), _fmt(row.get("seed")), _fmt(row.get("kind")),
                      _fmt(row.get("base_model")) or DASH,
-                     _with_ci(row, "level1"), _with_ci(row, "level2")]
+                     *(_with_ci(row, c) for c in by_level)]
                     + [_with_ci(row, f"{t}.headline") for t in tasks]
                     + [_fmt(row.get("samples")), _fmt(row.get("flagged"))])
     numeric = [False] * 4 + [True] * (len(header) - 4)

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from clue_ray.metrics.aggregate import LEVELS, level_scores
+from clue_ray.metrics.aggregate import level_scores
 from clue_ray.results.bootstrap import interval, point_estimate, resample
 from clue_ray.results.load import ResultSet, seed_label
 from clue_ray.results.samples import single
 from clue_ray.results.settings import BootstrapSettings
-from clue_ray.results.summary import LEVEL_OF, summarise
-from clue_ray.tasks.registry import TASKS
+from clue_ray.results.summary import summarise
+from clue_ray.tasks.registry import TASKS, level_of, levels
 
 NAN = float("nan")
 
@@ -83,10 +83,11 @@ def entry_row(model: str, seed: int, rows: pd.DataFrame, results: ResultSet,
         for metric, value in group.scores.items():
             row[f"{task}.{metric}"] = value
     overflowed = overflowed_tasks(rows)
-    points = level_scores({t: float(row[f"{t}.headline"]) for t in draws}, LEVEL_OF, overflowed)
-    level_draws = level_scores(draws, LEVEL_OF, overflowed)
+    points = level_scores({t: float(row[f"{t}.headline"]) for t in draws}, level_of(),
+                          overflowed)
+    level_draws = level_scores(draws, level_of(), overflowed)
     withheld = withheld_levels(rows)
-    for level in LEVELS:
+    for level in levels():
         name = f"level{level}"
         value = low = high = NAN
         if level in withheld:
@@ -109,9 +110,9 @@ def build_leaderboard(results: ResultSet, settings: BootstrapSettings) -> Board:
     tasks = [t for t in TASKS if t in set(results.rows["task"])]
     table = pd.DataFrame(records)
     first = ["model", "seed", "kind", "base_model", "family", "runs"]
-    levels = [f"level{lv}{s}" for lv in LEVELS for s in ("", "_lo", "_hi")]
+    by_level = [f"level{lv}{s}" for lv in levels() for s in ("", "_lo", "_hi")]
     per_task = [c for t in tasks for c in table.columns if c.startswith(f"{t}.")]
-    table = table[[*first, *levels, *per_task, "samples", "flagged"]]
+    table = table[[*first, *by_level, *per_task, "samples", "flagged"]]
     rank = table["level1"].fillna(-1.0) + table["level2"].fillna(-1.0)
     table = table.assign(_rank=rank).sort_values(["_rank", "model"], ascending=[False, True])
     return Board(table.drop(columns="_rank").reset_index(drop=True), tasks, notes)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from clue_ray.errors import ConfigError
 from clue_ray.fileio import write_atomic
 from clue_ray.results.deltas import Comparison, build_deltas
 from clue_ray.results.examples import read_examples
@@ -23,7 +24,7 @@ from clue_ray.results.leaderboard import Board, build_leaderboard
 from clue_ray.results.load import ModelInfo, ResultSet, load_results
 from clue_ray.results.settings import BootstrapSettings
 from clue_ray.results.text_table import format_table, number
-from clue_ray.tasks.registry import TASKS
+from clue_ray.tasks.registry import TASKS, levels
 from clue_ray.tasks.settings import SETTINGS_SECTION
 
 
@@ -65,11 +66,11 @@ def console_table(board: Board) -> str:
         cells = [str(row["model"]), str(row["seed"]), str(row["kind"])]
         cells += [number(row.get(f"{t}.headline")) for t in board.tasks]
         cells += [f"{number(row[f'level{lv}'])} [{number(row[f'level{lv}_lo'])}, "
-                  f"{number(row[f'level{lv}_hi'])}]" for lv in (1, 2)]
+                  f"{number(row[f'level{lv}_hi'])}]" for lv in levels()]
         cells.append(str(row["flagged"]))
         rows.append(cells)
-    return format_table(["model", "seed", "kind", *board.tasks, "level1 [95% CI]",
-                         "level2 [95% CI]", "flagged"], rows)
+    return format_table(["model", "seed", "kind", *board.tasks,
+                         *(f"level{lv} [95% CI]" for lv in levels()), "flagged"], rows)
 
 
 def figures(board: Board, comparison: Comparison, out: Path) -> dict[str, Path]:
@@ -86,11 +87,25 @@ def figures(board: Board, comparison: Comparison, out: Path) -> dict[str, Path]:
     return {caption: path for caption, path in made.items() if path is not None}
 
 
+def check_known_tasks(results: ResultSet) -> None:
+    """Stop (one ConfigError) when the shards hold a task the registry does not know: a user's
+    task the report was not given (the runs' manifests name the files they were given)."""
+    unknown = sorted({str(t) for t in results.rows["task"].unique()} - set(TASKS))
+    if not unknown:
+        return
+    files = sorted({f for m in results.manifests
+                    for f in m.get("config", {}).get("user_tasks", [])})
+    hint = f" (the runs were given user_tasks=[{','.join(files)}])" if files else ""
+    raise ConfigError(f"the results hold task(s) {', '.join(unknown)}, neither CLUE's nor "
+                      f"among user_tasks: pass the task files the run was given{hint}")
+
+
 def write_report(results_dir: Path, out: Path, settings: BootstrapSettings, examples: int,
                  registry: Callable[[str], ModelInfo | None]) -> ReportFiles:
     """Build every table and figure, write them under `out`, print the headline table."""
     started = time.perf_counter()
     results = load_results(results_dir, registry)
+    check_known_tasks(results)
     print(f"report: {len(results.rows)} rows, {results.rows['model'].nunique()} models, "
           f"{len(results.manifests)} run manifests under {results_dir}")
     board = build_leaderboard(results, settings)

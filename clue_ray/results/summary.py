@@ -21,9 +21,7 @@ from clue_ray.rows import (
     scores_dir,
     shard_files,
 )
-from clue_ray.tasks.registry import TASKS
-
-LEVEL_OF = {name: info.level for name, info in TASKS.items()}
+from clue_ray.tasks.registry import TASKS, level_of, levels
 
 ERROR_CHARS = 160  # an error text may quote a prompt: keep only its start
 
@@ -110,7 +108,7 @@ def summarise(frame: pd.DataFrame) -> dict[str, ModelSummary]:
     for summary in result.values():
         summary.levels = level_scores(
             {t: g.scores.get(TASKS[t].headline_metric) for t, g in summary.tasks.items()},
-            LEVEL_OF, [t for t, g in summary.tasks.items() if g.flags.get(CONTEXT_OVERFLOW)])
+            level_of(), [t for t, g in summary.tasks.items() if g.flags.get(CONTEXT_OVERFLOW)])
     return result
 
 
@@ -123,7 +121,8 @@ def headline_table(summaries: dict[str, ModelSummary], tasks: Sequence[str]) -> 
         for task in tasks:
             group = summary.tasks.get(task)
             cells.append(number(group.scores.get(TASKS[task].headline_metric) if group else None))
-        cells.extend(number(summary.levels.get(level)) for level in ("level1", "level2"))
+        cells.extend(number(summary.levels.get(f"level{level}")) for level in levels())
         cells.append(str(sum(g.flagged_rows for g in summary.tasks.values())))
         rows.append(cells)
-    return format_table(["model", *tasks, "level1", "level2", "flagged"], rows)
+    return format_table(["model", *tasks, *(f"level{lv}" for lv in levels()), "flagged"],
+                        rows)

@@ -44,6 +44,9 @@ class ServeApp:
 def prepare(cmd: ServeCommand) -> tuple[ServeCommand, str | None]:
     """Check the settings and the token before anything starts; returns the command with
     absolute paths, and the bearer token (None: no token)."""
+    if cmd.user_tasks:
+        raise ConfigError("clue-ray serve does not take user_tasks yet (its replicas know "
+                          "CLUE's tasks only): run, report, prompts and score do")
     check_settings(cmd.serve)
     token = resolve_token(cmd.serve.token, cmd.serve.token_env, cmd.serve.host)
     resolved, _ = absolute_paths(cmd, ())

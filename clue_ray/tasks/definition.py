@@ -56,7 +56,8 @@ def reference_as_answer(sample: Sample) -> str:
 @dataclass(frozen=True)
 class TaskDefinition:
     """Everything about one task. Prompt strings, level, official file and few-shot k come from
-    the packaged clue-prompts.json (`spec`); the rest is declared here.
+    the packaged clue-prompts.json (`spec`), or from `own_spec` for a user's own task; the rest
+    is declared here.
 
     read_samples / open_builder: record -> sample, from the official file (exactly one is set;
       `open_builder` for tasks whose prompts depend on the model's tokenizer).
@@ -75,12 +76,15 @@ class TaskDefinition:
     ideal_answer: the reference written in the task's answer format (what the demo teaches).
     long_prompt_rank: subtask -> 0 (prompts fill the context) or 1 (long, bounded); others
       are short and go last in the stream.
+    own_spec: the spec of a task outside clue-prompts.json (a user's own task, see
+      tasks/user_tasks.py); None for the CLUE tasks.
+    expected_samples: the official file's evaluated samples (None: not fixed, a user's task).
     """
 
     name: str
     headline_metric: str
     credentialed: bool
-    expected_samples: int
+    expected_samples: int | None
     obtain_from: str
     read_references: Callable[[Path], list[Reference]]
     baseline: Callable[[Sequence[Message]], str]
@@ -96,6 +100,7 @@ class TaskDefinition:
     stratify_by_subtask: bool = False
     ideal_answer: Callable[[Sample], str] = reference_as_answer
     long_prompt_rank: Mapping[str, int] = field(default_factory=dict)
+    own_spec: TaskSpec | None = None
 
     def __post_init__(self) -> None:
         if (self.read_samples is None) == (self.open_builder is None):
@@ -103,12 +108,13 @@ class TaskDefinition:
 
     @property
     def spec(self) -> TaskSpec:
-        """The task's prompt strings and settings, from the packaged spec."""
-        return task_spec(self.name)
+        """The task's prompt strings and settings: its own spec, else the packaged one."""
+        return self.own_spec if self.own_spec is not None else task_spec(self.name)
 
     @property
     def level(self) -> int:
-        """The CLUE level (1 or 2)."""
+        """The level the task's headline counts in (CLUE's 1 or 2; a user's task may open
+        another)."""
         return self.spec.level
 
     @property
