@@ -22,6 +22,7 @@ from clue_ray.rows import MANIFEST
 
 A100 = ("cluster=a100", "cluster.address=null")
 SMALL = ("tasks=[meqsum,longhealth]", "limit=6")
+CALIBRATION_RUN = ("tasks=[longhealth]", "limit=6")
 
 
 @pytest.fixture
@@ -92,13 +93,16 @@ def test_a_model_that_cannot_be_measured_is_left_out_and_named(sweep_overrides, 
 @pytest.mark.usefixtures("shared_ray")
 def test_a_finished_run_on_the_same_gpus_recalibrates(run_command, sweep_overrides, tmp_path,
                                                       capsys):
-    run = run_sweep(run_command("engine=simulated", "models=[test-general]", *SMALL,
+    """LongHealth alone: its accuracy loads no scoring model (calibration reads the engines'
+    busy time and tokens, not the metrics)."""
+    run = run_sweep(run_command("engine=simulated", "models=[test-general]", *CALIBRATION_RUN,
                                 "scoring.umls=disabled", "cluster.accelerator_type=A100-80G",
                                 "engine.simulated.latency_per_prompt_s=0.05"))
     manifest = json.loads((Path(run["run_dir"]) / MANIFEST).read_text())
     busy = manifest["attempts"][-1]["models"]["test-general"]["engine_busy_s"]
     capsys.readouterr()
-    args = [*sweep_overrides(tmp_path / "results"), *A100, *SMALL, "models=[test-general]"]
+    args = [*sweep_overrides(tmp_path / "results"), *A100, *CALIBRATION_RUN,
+            "models=[test-general]"]
     assert main(["plan", *args, f"plan.calibrate={run['run_dir']}"]) == 0
     line = [x for x in capsys.readouterr().out.splitlines() if x.startswith("calibrated x")]
     assert line and f"measured {busy:.0f} engine GPU-s" in line[0]
