@@ -14,8 +14,7 @@ from clue_ray.planning.measure import measure_model, stand_in_tokenizer
 from clue_ray.planning.projection import HOUR_S, calibrate, gpu_seconds
 from clue_ray.planning.settings import PlanSettings
 from clue_ray.results.text_table import format_table
-from clue_ray.tasks.registry import added_tasks
-from clue_ray.tasks.user_tasks import load_user_tasks
+from clue_ray.tasks.user_tasks import user_tasks_added
 
 PREFIX = "plan."
 HEADER = ("model", "task", "prompts", "prompt_tokens", "max_output_tokens", "overflow",
@@ -33,7 +32,7 @@ def run_plan(overrides: list[str]) -> int:
         else:
             run_args.append(override)
     cmd = compose("run", run_args, RunCommand)
-    with added_tasks(load_user_tasks(cmd.user_tasks)):
+    with user_tasks_added(cmd.user_tasks):
         return print_projection(cmd, compose("plan", plan_args, PlanSettings))
 
 

@@ -11,10 +11,10 @@ from typing import Any
 from clue_ray.config import PromptsCommand, chat_template_text
 from clue_ray.errors import ConfigError
 from clue_ray.fileio import write_jsonl
-from clue_ray.tasks.registry import added_tasks, build_samples, task_info
+from clue_ray.tasks.registry import build_samples, task_info
 from clue_ray.tasks.render import ChatRenderer, load_tokenizer
 from clue_ray.tasks.sample import Sample
-from clue_ray.tasks.user_tasks import load_user_tasks
+from clue_ray.tasks.user_tasks import user_tasks_added
 
 PROGRESS_EVERY_S = 5.0
 
@@ -22,7 +22,7 @@ PROGRESS_EVERY_S = 5.0
 def run_prompts(cmd: PromptsCommand) -> int:
     """Build the task's prompts (rendered when a tokenizer is given) and write them; the task
     may be one of `user_tasks`."""
-    with added_tasks(load_user_tasks(cmd.user_tasks)):
+    with user_tasks_added(cmd.user_tasks):
         return _write_prompts(cmd)
 
 

@@ -8,8 +8,7 @@ from clue_ray.config import ReportCommand, available, load_model
 from clue_ray.errors import ConfigError
 from clue_ray.results.load import ModelInfo
 from clue_ray.results.report import write_report
-from clue_ray.tasks.registry import added_tasks
-from clue_ray.tasks.user_tasks import load_user_tasks
+from clue_ray.tasks.user_tasks import user_tasks_added
 
 
 def registry_info(name: str) -> ModelInfo | None:
@@ -37,6 +36,6 @@ def run_report(cmd: ReportCommand) -> int:
     if Path(cmd.out).exists() and not Path(cmd.out).is_dir():
         raise ConfigError(f"out={cmd.out} is a file: the report is a folder (leaderboard.csv, "
                           "report.html, ...); choose another out")
-    with added_tasks(load_user_tasks(cmd.user_tasks)):
+    with user_tasks_added(cmd.user_tasks):
         write_report(results, Path(cmd.out), cmd.bootstrap, cmd.examples, registry_info)
     return 0

@@ -12,8 +12,8 @@ from clue_ray.fileio import json_safe, write_atomic
 from clue_ray.metrics.aggregate import aggregate_task
 from clue_ray.metrics.scoring import ScoreItem, TaskScorer
 from clue_ray.tasks.readers import read_jsonl, require_object, require_str
-from clue_ray.tasks.registry import added_tasks, build_references, task_info
-from clue_ray.tasks.user_tasks import load_user_tasks
+from clue_ray.tasks.registry import build_references, task_info
+from clue_ray.tasks.user_tasks import user_tasks_added
 
 
 def read_predictions(path: Path, known_ids: set[str]) -> dict[str, str]:
@@ -35,7 +35,7 @@ def read_predictions(path: Path, known_ids: set[str]) -> dict[str, str]:
 def run_score(cmd: ScoreCommand) -> int:
     """Score, aggregate (mean x 100) and write `{"samples": [...], "aggregate": {...}}`; the
     task may be one of `user_tasks`."""
-    with added_tasks(load_user_tasks(cmd.user_tasks)):
+    with user_tasks_added(cmd.user_tasks):
         return _score(cmd)
 
 

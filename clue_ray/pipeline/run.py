@@ -34,8 +34,7 @@ from clue_ray.pipeline.resume import prepare_model
 from clue_ray.pipeline.run_lock import run_lock
 from clue_ray.pipeline.shards import clean_partial_files
 from clue_ray.results.summary import failed_rows, headline_table, load_rows, summarise
-from clue_ray.tasks.registry import added_tasks
-from clue_ray.tasks.user_tasks import load_user_tasks
+from clue_ray.tasks.user_tasks import user_tasks_added
 
 GIB = 1 << 30
 ERROR_LINE = re.compile(r"^[\w.]+(Error|Exception|Exit): ")
@@ -46,7 +45,7 @@ def run_sweep(cmd: RunCommand, engines: bool = True) -> dict[str, Any]:
     returns the summary (`failed`: lines of rows that ended in an engine or scorer error).
     `engines=False` only scores stored predictions (`clue-ray rescore`; `unrun`: rows left
     without a prediction). The users' tasks of `user_tasks` count as tasks while it runs."""
-    with added_tasks(load_user_tasks(cmd.user_tasks)):
+    with user_tasks_added(cmd.user_tasks):
         return _sweep(cmd, engines)
 
 

@@ -10,7 +10,8 @@ import hashlib
 import importlib.util
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -19,7 +20,7 @@ import yaml
 
 from clue_ray.errors import ConfigError
 from clue_ray.tasks.definition import TaskDefinition
-from clue_ray.tasks.registry import BUILT_IN
+from clue_ray.tasks.registry import BUILT_IN, added_tasks
 from clue_ray.tasks.spec import TaskSpec
 from clue_ray.tasks.user_table import (
     FILE_KINDS,
@@ -55,6 +56,13 @@ def load_user_tasks(paths: Sequence[str]) -> tuple[TaskDefinition, ...]:
             raise ConfigError(f"{path}: task '{definition.name}' is declared twice in user_tasks")
         definitions.append(definition)
     return tuple(definitions)
+
+
+@contextmanager
+def user_tasks_added(paths: Sequence[str]) -> Iterator[None]:
+    """A command's `user_tasks` files loaded, checked and registered while the block runs."""
+    with added_tasks(load_user_tasks(paths)):
+        yield
 
 
 def check_definition(task: TaskDefinition, path: Path) -> None:
