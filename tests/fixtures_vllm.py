@@ -30,10 +30,17 @@ class VllmKilledRun:
 
 
 def engine_actors() -> list[psutil.Process]:
-    """The processes of ray.data.llm's vLLM engine actors (not their engine cores)."""
+    """The processes of ray.data.llm's vLLM engine actors (not their engine cores) of this
+    process's Ray: its raylet's workers (another test process may run a Ray of its own)."""
+    from ray._private.worker import _global_node
+
+    raylet = psutil.Process(_global_node.all_processes["raylet"][0].process.pid)
     found = []
-    for process in psutil.process_iter(["cmdline"]):
-        cmdline = " ".join(process.info["cmdline"] or [])
+    for process in raylet.children():
+        try:
+            cmdline = " ".join(process.cmdline())
+        except psutil.NoSuchProcess:
+            continue
         if ENGINE_ACTOR in cmdline and "EngineCore" not in cmdline:
             found.append(process)
     return found
