@@ -30,9 +30,13 @@ $(STAMP): pyproject.toml $(REQUIREMENTS)
 	$(PIP) install --quiet --no-deps -e .
 	touch $(STAMP)
 
+# Two test processes (pytest-xdist): much of a test's time is Ray and vLLM starting, waiting
+# on one core. Tests that read the same session sweep share a process (tests/conftest.py).
+TEST_WORKERS ?= 2
+
 test: venv
 	mkdir -p $(RAY_TMPDIR)
-	RAY_TMPDIR=$(RAY_TMPDIR) HF_HUB_OFFLINE=1 $(VENV)/bin/pytest
+	RAY_TMPDIR=$(RAY_TMPDIR) HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # Ray's temp dir and auth mode are set explicitly (see README "Ray authentication").
 demo: venv
