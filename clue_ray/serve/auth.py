@@ -34,6 +34,7 @@ def resolve_token(token: str | None, token_env: str, host: str,
     """The bearer token: `token`, else the environment variable `token_env`; refuses to
     serve beyond loopback without one. `prefix` is where the keys live (`serve.` for the
     scoring service, none for the served model), so the message names the real setting."""
+    token = token and str(token)  # `token=123` on the command line arrives as an int
     token = token or os.environ.get(token_env) or None
     if token is not None and not token.strip():
         raise ConfigError(f"{prefix}token is blank: set a real token or none")
