@@ -36,7 +36,8 @@ GIB = 1 << 30
 class ServeModelSettings:
     """conf/serve_model.yaml composed: the model (a registry entry), engine=vllm, the
     cluster, where the API listens (its route prefix), its bearer token, and how many
-    requests a replica takes at once. After `serve_settings`, `token` is the resolved token
+    requests a replica takes at once (and holds on average before autoscaling adds one).
+    After `serve_settings`, `token` is the resolved token
     (from `token_env` when not set)."""
 
     model: ModelSettings
@@ -48,6 +49,7 @@ class ServeModelSettings:
     token: str | None
     token_env: str
     max_ongoing_requests: int
+    target_ongoing_requests: int
 
     @property
     def base_url(self) -> str:
@@ -73,6 +75,9 @@ def serve_settings(overrides: list[str]) -> ServeModelSettings:
                           f"has gpus_per_node={cluster.gpus_per_node}")
     if not 0 < cmd.port < 65536 or cmd.max_ongoing_requests < 1:
         raise ConfigError("port must be 1-65535 and max_ongoing_requests at least 1")
+    if not 0 < cmd.target_ongoing_requests <= cmd.max_ongoing_requests:
+        raise ConfigError(f"target_ongoing_requests must be 1-{cmd.max_ongoing_requests} "
+                          f"(max_ongoing_requests), got {cmd.target_ongoing_requests}")
     if not cmd.route_prefix.startswith("/"):
         raise ConfigError(f"route_prefix must start with '/', got '{cmd.route_prefix}'")
     cmd = replace(cmd, token=resolve_token(cmd.token, cmd.token_env, cmd.host, prefix=""))
@@ -95,14 +100,17 @@ def replica_env(engine: EngineSettings, cluster: ClusterSettings) -> dict[str, s
 
 
 def deployment_options(settings: ServeModelSettings) -> dict[str, Any]:
-    """Replicas as `cluster.engine_replicas` (autoscaled when max > min); the replica actor
-    reserves nothing beside its workers' bundles (Serve LLM adds its CPUs to the first)."""
+    """Replicas as `cluster.engine_replicas` (autoscaled when max > min, towards
+    `target_ongoing_requests` per replica: Serve LLM's own default target, 1e9, never adds
+    one); the replica actor reserves nothing beside its workers' bundles (Serve LLM adds its
+    CPUs to the first)."""
     low, high = settings.cluster.engine_replicas
     options: dict[str, Any] = {"max_ongoing_requests": settings.max_ongoing_requests,
                                "ray_actor_options": {"num_cpus": 0}}
     if high > low:
-        options["autoscaling_config"] = {"min_replicas": low, "max_replicas": high,
-                                         "initial_replicas": low}
+        options["autoscaling_config"] = {
+            "min_replicas": low, "max_replicas": high, "initial_replicas": low,
+            "target_ongoing_requests": settings.target_ongoing_requests}
     else:
         options["num_replicas"] = low
     return options

@@ -18,6 +18,10 @@ UNSAFE = ("host=0.0.0.0 is reachable from other machines: set a bearer token in 
     (["model=demo-general", "route_prefix=model"], "route_prefix must start with '/'"),
     (["model=baseline"], "the rule-based baseline: nothing to serve"),
     (["model=nope"], "nope"),
+    (["model=demo-general", "target_ongoing_requests=0"],
+     "target_ongoing_requests must be 1-64 (max_ongoing_requests), got 0"),
+    (["model=demo-general", "max_ongoing_requests=8", "target_ongoing_requests=9"],
+     "target_ongoing_requests must be 1-8 (max_ongoing_requests), got 9"),
 ])
 def test_serve_model_refuses_in_one_line(overrides, message, capsys, monkeypatch):
     monkeypatch.delenv("CLUE_RAY_SERVE_TOKEN", raising=False)
@@ -31,6 +35,8 @@ def test_a_token_from_config_or_environment_opens_other_hosts(monkeypatch):
     assert serve_settings(["model=demo-general"]).token is None  # loopback: no token needed
     given = serve_settings(["model=demo-general", "host=0.0.0.0", "token=from-config"])
     assert given.token == "from-config" and given.base_url == "http://127.0.0.1:8000/v1"
+    digits = serve_settings(["model=demo-general", "host=0.0.0.0", "token=123"])
+    assert digits.token == "123"  # Hydra reads token=123 as an int; the token is its text
     monkeypatch.setenv("CLUE_RAY_SERVE_TOKEN", "from-env")
     settings = serve_settings(["model=demo-general", "host=0.0.0.0", "route_prefix=/model"])
     assert settings.token == "from-env"

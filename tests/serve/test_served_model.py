@@ -152,7 +152,8 @@ def test_gpu_placement_is_config_only_here(conf_with_test_models, monkeypatch):
     assert config.engine_kwargs["gpu_memory_utilization"] == 0.9
     assert "kv_cache_memory_bytes" not in config.engine_kwargs
     assert config.deployment_config["autoscaling_config"] == {
-        "min_replicas": 1, "max_replicas": 8, "initial_replicas": 1}
+        "min_replicas": 1, "max_replicas": 8, "initial_replicas": 1,
+        "target_ongoing_requests": 32}  # conf/serve_model.yaml (Serve LLM's default: 1e9)
     assert config.deployment_config["ray_actor_options"] == {"num_cpus": 0}
     assert config.runtime_env == {"env_vars": {"VLLM_LOGGING_LEVEL": "WARNING"}}
     with pytest.raises(ConfigError, match="tensor_parallel_size=16 GPUs on one node"):
