@@ -24,6 +24,7 @@ class Progress:
         self.model = model
         self.totals = dict(totals)
         self.done = dict.fromkeys(totals, 0)
+        self.width = max([16, *map(len, totals)])  # a task column wide enough for every name
         self.interval_s = interval_s
         self._stream = stream  # None: sys.stdout at the time of each line
         self.started = time.perf_counter()
@@ -73,13 +74,14 @@ class Progress:
         """One line per task, then the model's total."""
         elapsed = max(time.perf_counter() - self.started, 1e-9)
         for task, total in self.totals.items():
-            print(f"  {self.model} {task:<16} {self.done[task]:>6}/{total:<6}", file=self.stream)
+            print(f"  {self.model} {task:<{self.width}} {self.done[task]:>6}/{total:<6}",
+                  file=self.stream)
         done, total = sum(self.done.values()), sum(self.totals.values())
         rate = done / elapsed
         eta = (total - done) / rate if rate > 0 else float("inf")
         eta_text = f"{eta:.0f} s" if eta != float("inf") else "?"
         prompts = self.prompt_text()
-        print(f"  {self.model} all              {done:>6}/{total:<6} {rate:.1f} rows/s "
+        print(f"  {self.model} {'all':<{self.width}} {done:>6}/{total:<6} {rate:.1f} rows/s "
               f"ETA {eta_text}" + (f", {prompts}" if prompts else ""), file=self.stream,
               flush=True)
 

@@ -35,3 +35,14 @@ def test_lines_show_prompt_building_and_cache_hits():
     totals = [line for line in lines if " all " in line]
     assert totals[0].endswith(", prompts 9/9 (4 from the cache)")
     assert "prompts" not in totals[-1]
+
+
+def test_columns_line_up_for_long_task_names():
+    out = io.StringIO()
+    progress = Progress("m", {"mednli": 9, "discharge_triage_long_name": 4}, interval_s=60,
+                        stream=out)
+    progress.update("mednli", 2)
+    progress.report()
+    lines = out.getvalue().splitlines()
+    assert [line.split()[1] for line in lines] == ["mednli", "discharge_triage_long_name", "all"]
+    assert len({line.index("/") for line in lines}) == 1, lines  # the counts in one column
