@@ -31,12 +31,14 @@ $(STAMP): pyproject.toml $(REQUIREMENTS)
 	touch $(STAMP)
 
 # Two test processes (pytest-xdist): much of a test's time is Ray and vLLM starting, waiting
-# on one core. Tests that read the same session sweep share a process (tests/conftest.py).
+# on one core. Each unit of work is a session sweep's readers or a module (tests/conftest.py
+# groups them, longest first: hence no reordering by size).
 TEST_WORKERS ?= 2
 
 test: venv
 	mkdir -p $(RAY_TMPDIR)
-	RAY_TMPDIR=$(RAY_TMPDIR) HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup
+	RAY_TMPDIR=$(RAY_TMPDIR) HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -n $(TEST_WORKERS) \
+		--dist loadgroup --no-loadscope-reorder
 
 # Ray's temp dir and auth mode are set explicitly (see README "Ray authentication").
 demo: venv

@@ -14,20 +14,37 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 pytest_plugins = ["fixtures_demo", "fixtures_metrics", "fixtures_run", "fixtures_vllm"]
 
 
-# Session fixtures that each run a whole sweep: under xdist (`make test` runs
-# `pytest -n 2 --dist loadgroup`) the tests that read one share a worker, so it runs once.
+# Session fixtures that each run a whole sweep, heaviest first.
 SHARED_SWEEPS = ("vllm_killed_run", "simulated_sweep")
+
+
+def shared_sweep(item: pytest.Item) -> str | None:
+    """The shared sweep a test reads, if any."""
+    names = getattr(item, "fixturenames", ())
+    return next((name for name in SHARED_SWEEPS if name in names), None)
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """The test's xdist group (`make test` runs `pytest -n 2 --dist loadgroup`), one worker's
+    unit of work: the shared sweep it reads, so that sweep runs once, else its module, so a
+    module-scoped fixture (a server, a Ray head) starts once. Marked as the test is
+    collected: xdist reads the groups in its own pytest_collection_modifyitems."""
+    group = shared_sweep(item) or item.nodeid.split("::")[0]
+    item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that need no Ray running when they start (`ray_shutdown`: they start their own,
-    or check that none was started) run first, before any test starts the shared 2-CPU Ray;
-    otherwise each of them stops it and the next in-process sweep pays its start again
-    (about 6 s of two busy cores a time). The order is otherwise kept. Each test reading a
-    shared sweep joins that sweep's xdist group."""
-    items.sort(key=lambda item: "ray_shutdown" not in getattr(item, "fixturenames", ()))
-    for item in items:
-        shared = [name for name in SHARED_SWEEPS if name in getattr(item, "fixturenames", ())]
-        if shared:
-            item.add_marker(pytest.mark.xdist_group(shared[0]))
+    """The tests reading a shared sweep first, heaviest sweep first (under xdist, with
+    --no-loadscope-reorder, the longest units start first and the short ones fill in). Then
+    the tests that need no Ray running when they start (`ray_shutdown`: they start their
+    own, or check that none was started), before any other test starts the shared 2-CPU
+    Ray; otherwise each of them stops it and the next in-process sweep pays its start again
+    (about 6 s of two busy cores a time). The order is otherwise kept."""
+    def rank(item: pytest.Item) -> int:
+        sweep = shared_sweep(item)
+        if sweep is not None:
+            return SHARED_SWEEPS.index(sweep)
+        return len(SHARED_SWEEPS) + ("ray_shutdown" not in getattr(item, "fixturenames", ()))
+
+    items.sort(key=rank)
