@@ -26,17 +26,22 @@ def subpath(request: Request) -> str:
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refused (413) once it is longer than `limit` bytes, declared or sent."""
+    """The body, refused (413) when it is longer than `limit` bytes, declared or sent. A
+    refused body is still read, and dropped, up to `limit` bytes more before the answer goes
+    out: a client still sending then reads the 413 (an answer sent while it sends, followed
+    by the connection's close, reaches it as a reset instead)."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BadRequest(f"body: larger than serve.max_body_bytes={limit} bytes", status=413)
+    refused = declared is not None and declared.isdigit() and int(declared) > limit
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > limit:
-            raise BadRequest(f"body: larger than serve.max_body_bytes={limit} bytes",
-                             status=413)
-        chunks.append(chunk)
+        refused = refused or size > limit
+        if refused and size > 2 * limit:
+            break
+        if not refused:
+            chunks.append(chunk)
+    if refused:
+        raise BadRequest(f"body: larger than serve.max_body_bytes={limit} bytes", status=413)
     return b"".join(chunks)
 
 

@@ -10,6 +10,7 @@ import json
 import os
 import random
 import signal
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -165,6 +166,29 @@ def test_bad_requests_get_one_message_naming_the_field(server, predictions):
         body = answer.json()
         assert list(body) == ["error"] and message in body["error"], body
         assert "Traceback" not in answer.text and MARKER not in answer.text
+
+
+def test_a_body_too_large_sent_slowly_gets_its_413(server):
+    """A client still sending an oversized body reads the 413 (the body is read and dropped
+    before the answer), not a reset connection."""
+    limit = 1 << 20  # serve.max_body_bytes
+    host, port = server.url.removeprefix("http://").split(":")
+    body = b"{" + b" " * limit + b"}"
+    head = (f"POST /v1/score HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {TOKEN}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n").encode()
+    with socket.create_connection((host, int(port)), timeout=60) as sock:
+        sock.sendall(head)
+        step = len(body) // 8 + 1
+        for start in range(0, len(body), step):
+            time.sleep(0.1)  # the server has the headers, and time to answer, before the rest
+            sock.sendall(body[start:start + step])
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.split()[1] == b"413", answer[:300]
+    assert b"body: larger than serve.max_body_bytes=1048576 bytes" in rest
 
 
 def test_the_token_is_required_everywhere_but_health(server, predictions):
