@@ -37,8 +37,8 @@ def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
     """Under `--dist loadgroup` the tests' groups must reach the scheduler (xdist appends
     them to the node ids); a pytest on which that silently fails (9.2 with xdist 3.8) would
     run every shared sweep once per worker. Checked on the controller, for each worker."""
-    dist = getattr(getattr(node, "config", None), "option", None)
-    if getattr(dist, "dist", None) == "loadgroup" and ids and "@" not in ids[0]:
+    options = getattr(getattr(node, "config", None), "option", None)
+    if getattr(options, "dist", None) == "loadgroup" and ids and "@" not in ids[0]:
         raise pytest.UsageError("pytest-xdist does not group tests on this pytest (pytest-xdist "
                                 "issue 1386): install pytest<9.2 (requirements/constraints.txt)")
 
