@@ -11,10 +11,10 @@ from clue_ray.pipeline.progress import Progress
 
 def test_idle_notices_double_and_start_over_when_a_row_finishes():
     out = io.StringIO()
-    with Progress("m", {"mednli": 3}, interval_s=0.1, stream=out) as progress:
-        time.sleep(0.85)  # notices at about 0.1, 0.2, 0.4 and 0.8 s: not one per interval
+    with Progress("m", {"mednli": 3}, interval_s=0.2, stream=out) as progress:
+        time.sleep(1.7)  # notices at about 0.2, 0.4, 0.8 and 1.6 s: not one per interval
         progress.update("mednli", 1)
-        time.sleep(0.25)  # then again at 0.1 and 0.2 s
+        time.sleep(0.5)  # then again at 0.2 and 0.4 s
     notices = [line for line in out.getvalue().splitlines() if "no row finished" in line]
     waiting = [line for line in notices if "(0/3 done; loading, or waiting" in line]
     assert 3 <= len(waiting) <= 4
