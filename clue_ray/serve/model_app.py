@@ -37,8 +37,7 @@ class ServeModelSettings:
     """conf/serve_model.yaml composed: the model (a registry entry), engine=vllm, the
     cluster, where the API listens (its route prefix), its bearer token, and how many
     requests a replica takes at once (and holds on average before autoscaling adds one).
-    After `serve_settings`, `token` is the resolved token
-    (from `token_env` when not set)."""
+    After `serve_settings`, `token` is the resolved token (from `token_env` when not set)."""
 
     model: ModelSettings
     engine: EngineSettings
