@@ -37,6 +37,7 @@ import psutil
 from clue_ray.demo.datasets import DatasetSizes, write_datasets
 from clue_ray.pipeline.engine_time import busy_time
 from clue_ray.results.summary import load_rows
+from clue_ray.units import GIB
 
 REPO = Path(__file__).resolve().parents[1]
 TOKENIZERS = REPO.parent / "shared" / "tokenizers"
@@ -47,7 +48,7 @@ REAL = DatasetSizes(mednli=1422, meqsum=1000, problem_summary=237, medisumqa=453
 MODELS = {"bench-llama3-a": ("llama3", None), "bench-llama3-b": ("llama3", None),
           "bench-llama2": ("llama2", "llama2")}
 BUILDERS = ("PromptStage", "build_rows")  # process titles of prompt building, now and before
-GIB = 1 << 30
+
 TINY_BERT = REPO / "artifacts" / "demo" / "tiny-bert"  # built by `make demo`
 
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field, is_dataclass
 from enum import Enum
-from pathlib import Path
 from typing import TypeVar, get_type_hints
 
+from clue_ray.cluster import ClusterSettings
+from clue_ray.conf_files import available, conf_dir
+from clue_ray.engines.registry import engine_settings_schema
 from clue_ray.engines.settings import EngineSettings
 from clue_ray.errors import ConfigError, not_one_of
 from clue_ray.metrics.settings import ScoringSettings
-from clue_ray.models import ClusterSettings, ModelSettings
+from clue_ray.models import ModelSettings
 from clue_ray.results.settings import BootstrapSettings
 from clue_ray.serve.settings import ServeSettings
 from clue_ray.tasks.settings import LongHealthSettings
@@ -92,11 +93,6 @@ class ReportCommand:
     user_tasks: list[str]
 
 
-def available(group: str) -> list[str]:
-    """Option names of a config group (file stems under conf/<group>/)."""
-    return sorted(p.stem for p in (conf_dir() / group).glob("*.yaml"))
-
-
 def load_model(name: str) -> ModelSettings:
     """The registry entry conf/model/<name>.yaml, validated."""
     from omegaconf import OmegaConf
@@ -115,29 +111,6 @@ def load_model(name: str) -> ModelSettings:
     return model  # type: ignore[return-value]
 
 
-def chat_template_text(name: str | None) -> str | None:
-    """The Jinja text of a chat template: a name under conf/chat_templates/ (`llama2`), or
-    the path of a .jinja file."""
-    if name is None:
-        return None
-    path = conf_dir() / "chat_templates" / f"{name}.jinja"
-    if not path.is_file():
-        path = Path(name)
-    if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in (conf_dir() / "chat_templates").glob("*.jinja")))
-        raise ConfigError(f"unknown chat template '{name}': neither a template of "
-                          f"conf/chat_templates/ ({known}) nor a file")
-    return path.read_text(encoding="utf-8")
-
-
-def conf_dir() -> Path:
-    """The config tree: $CLUE_RAY_CONF, else conf/ beside the package."""
-    path = Path(os.environ.get("CLUE_RAY_CONF") or Path(__file__).resolve().parents[1] / "conf")
-    if not (path / "prompts.yaml").is_file():
-        raise ConfigError(f"config tree not found at {path} (set CLUE_RAY_CONF=DIR)")
-    return path
-
-
 def compose(config_name: str, overrides: list[str], schema: type[T]) -> T:
     """Compose `conf/<config_name>.yaml` with key=value overrides into a typed object."""
     from hydra import compose as hydra_compose
@@ -149,7 +122,10 @@ def compose(config_name: str, overrides: list[str], schema: type[T]) -> T:
     try:
         with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
             cfg = hydra_compose(config_name=config_name, overrides=overrides)
-        typed = OmegaConf.merge(OmegaConf.structured(schema), cfg)
+        structured = OmegaConf.structured(schema)
+        if "engine" in getattr(schema, "__dataclass_fields__", {}):  # engines/registry.py
+            structured.engine = OmegaConf.structured(engine_settings_schema())
+        typed = OmegaConf.merge(structured, cfg)
         return OmegaConf.to_object(typed)  # type: ignore[return-value]
     except (HydraException, OmegaConfBaseException) as err:
         raise ConfigError(_one_line(err)) from None
@@ -160,7 +136,7 @@ MISSING_OPTION = re.compile(r"Could not find '([\w/]+)/([^']*)'")
 
 def _not_a_choice(err: Exception) -> str | None:
     """`key 'value' is not one of a, b, c` when a setting typed by a choice (an Enum of
-    engines/settings.py, metrics/settings.py or models.py) got another value; else None."""
+    the engines, metrics/settings.py, models.py or cluster.py) got another value; else None."""
     owner, field, value = (getattr(err, a, None) for a in ("object_type", "key", "value"))
     if not (is_dataclass(owner) and isinstance(field, str) and value is not None):
         return None

@@ -8,18 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from clue_ray.config import (
-    RunCommand,
-    available,
-    chat_template_text,
-    compose,
-    conf_dir,
-    load_model,
-)
-from clue_ray.engines.settings import Decoding, EngineKind
+from clue_ray.cluster import EngineDevice
+from clue_ray.conf_files import available, chat_template_text, conf_dir
+from clue_ray.config import RunCommand, compose, load_model
+from clue_ray.engines.registry import EngineKind
+from clue_ray.engines.settings import Decoding
 from clue_ray.errors import ConfigError
 from clue_ray.metrics.settings import UmlsMode
-from clue_ray.models import EngineDevice, ModelKind
+from clue_ray.models import ModelKind
 from clue_ray.tasks.registry import TASKS
 
 MODELS_MD = Path(__file__).resolve().parents[2] / "shared" / "models.md"
@@ -90,7 +86,7 @@ def test_unknown_names_list_what_exists():
 
 @pytest.mark.parametrize(("override", "message"), [
     ("engine.kind=vllmm",
-     "engine.kind 'vllmm' is not one of transformers, vllm, openai, simulated"),
+     "engine.kind 'vllmm' is not one of openai, simulated, transformers, vllm"),
     ("engine.decoding=sampled", "engine.decoding 'sampled' is not one of greedy, engine_defaults"),
     ("scoring.umls=off", "scoring.umls 'off' is not one of enabled, disabled"),
     ("cluster.engine_device=tpu", "cluster.engine_device 'tpu' is not one of cpu, gpu"),

@@ -5,7 +5,7 @@ The rules:
 - tasks/ and metrics/ import neither Ray, vLLM, Hydra nor OmegaConf, nor an outer layer
   (engines, pipeline, planning, results, serve, demo, commands, cli, config), not even
   through a module they import;
-- only pipeline/, serve/ and commands/ import ray or vllm themselves;
+- only engines/, pipeline/, serve/ and commands/ import ray or vllm themselves;
 - results/ imports no pipeline/ (nor engines, planning, serve, commands, cli, config), not even
   through a module it imports;
 - the row contract (clue_ray/rows.py) imports no other module of clue_ray.
@@ -26,7 +26,7 @@ PACKAGE_DIR = Path(clue_ray.__file__).parent
 FRAMEWORKS = ("ray", "vllm", "hydra", "omegaconf")
 OUTER = tuple(f"clue_ray.{layer}" for layer in (
     "engines", "pipeline", "planning", "results", "serve", "demo", "commands", "cli", "config"))
-RAY_LAYERS = ("pipeline", "serve", "commands")
+RAY_LAYERS = ("engines", "pipeline", "serve", "commands")
 # (the layers a rule holds for, the imports it forbids, whether imports of imports count)
 RULES = (
     (("tasks", "metrics"), FRAMEWORKS + OUTER, True),

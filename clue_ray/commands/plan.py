@@ -8,6 +8,7 @@ import csv
 from pathlib import Path
 
 from clue_ray.config import RunCommand, compose
+from clue_ray.engines.registry import engine_for
 from clue_ray.errors import ConfigError
 from clue_ray.pipeline.plan import make_plan
 from clue_ray.planning.measure import measure_model, stand_in_tokenizer
@@ -49,7 +50,7 @@ def print_projection(cmd: RunCommand, settings: PlanSettings) -> int:
     notes: list[str] = []
     sources: dict[str, str] = {}
     for model in plan.models:
-        if model.kind == "baseline":
+        if not engine_for(model, cmd.engine).capabilities.runs_a_model:
             notes.append(f"{model.name}: the parameterless baseline, no engine and no GPU time")
             continue
         rate = settings.rate(gpu, model.params_b)

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from clue_ray.config import PromptsCommand, chat_template_text
+from clue_ray.conf_files import chat_template_text
+from clue_ray.config import PromptsCommand
 from clue_ray.errors import ConfigError
 from clue_ray.fileio import write_jsonl
 from clue_ray.tasks.registry import build_samples, task_info

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from clue_ray.config import ReportCommand, available, load_model
+from clue_ray.conf_files import available
+from clue_ray.config import ReportCommand, load_model
 from clue_ray.errors import ConfigError
 from clue_ray.results.load import ModelInfo
 from clue_ray.results.report import write_report

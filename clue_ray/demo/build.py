@@ -24,6 +24,7 @@ from clue_ray.demo.tokenizer import build_tokenizer
 from clue_ray.demo.training import teach_answer_formats
 from clue_ray.demo.umls_kb import build_kb, build_spacy_model
 from clue_ray.demo.vocabulary import CONCEPTS
+from clue_ray.engines.baseline import answered_by_rule
 from clue_ray.models import ModelSettings
 
 DEMO_HUB_PREFIX = "clue-ray/"  # hf_id of models that exist only as locally built artefacts
@@ -42,7 +43,7 @@ def ensure_models(models: Sequence[ModelSettings]) -> None:
     since the run id covers the revision, the demo runs again)."""
     by_name = {m.name: m for m in models}
     local = [m for m in models
-             if m.kind != "baseline" and m.hf_id.startswith(DEMO_HUB_PREFIX) and m.path]
+             if not answered_by_rule(m) and m.hf_id.startswith(DEMO_HUB_PREFIX) and m.path]
     for model in sorted(local, key=lambda m: m.base_model is not None):
         target = Path(model.path or "")
         if _built_revision(target) == model.revision:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
 import os
 import threading
 import time
@@ -20,15 +21,39 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
-from clue_ray.engines.base import Generation, PromptRow, row_seed
-from clue_ray.engines.settings import OpenAISettings
+from clue_ray.engines.actor_pool import ActorPoolEngine
+from clue_ray.engines.base import Engine, Generation, PromptRow, row_seed
+from clue_ray.engines.plugin import Capabilities
+from clue_ray.engines.settings import EngineSettings
 from clue_ray.engines.stop_tokens import model_stop_ids
+from clue_ray.errors import ConfigError
 from clue_ray.models import ModelSettings
 from clue_ray.tasks.render import load_tokenizer
 
 RETRYABLE_STATUS = (408, 429, 500, 502, 503, 504)
+
+
+@dataclass
+class OpenAISettings:
+    """`engine.openai`: an OpenAI-compatible completions endpoint (conf/engine/openai.yaml).
+
+    max_in_flight: requests one engine actor keeps in flight at once (across its batches).
+    stop_token_ids: send the model's end-of-turn ids (`stop_token_ids`, a vLLM extension).
+    """
+
+    base_url: str
+    served_model: str | None
+    api_key_env: str | None
+    timeout_s: float
+    deadline_s: float
+    max_retries: int
+    max_in_flight: int
+    stop_token_ids: bool
+    batch_size: int
+    allow_credentialed_data: bool
 
 
 class OpenAIEngine:
@@ -112,3 +137,35 @@ class OpenAIEngine:
                                          method="POST")
         with urllib.request.urlopen(request, timeout=timeout_s) as response:
             return json.loads(response.read())
+
+
+class OpenAIPlugin(ActorPoolEngine):
+    """The openai engine's declaration: prompts leave the cluster (the credentialed-data
+    rule), and one actor takes enough batches to keep `max_in_flight` requests going."""
+
+    name = "openai"
+    settings_type = OpenAISettings
+    capabilities = Capabilities(reports_prompt_tokens=True, sends_prompts_away=True)
+
+    def check_settings(self, section: OpenAISettings) -> None:
+        if section.max_in_flight < 1:
+            raise ConfigError("engine.openai.max_in_flight must be 1 or more")
+
+    def check_tasks(self, section: OpenAISettings, credentialed: Sequence[str]) -> None:
+        if credentialed and not section.allow_credentialed_data:
+            raise ConfigError(
+                f"the openai engine would send credentialed data ({', '.join(credentialed)}) "
+                f"to {section.base_url}; PhysioNet's data use agreement forbids third-party "
+                "services. Select public tasks only, or set "
+                "engine.openai.allow_credentialed_data=true for a server you operate yourself")
+
+    def calls_per_actor(self, section: OpenAISettings) -> int:
+        """Enough batches to keep `max_in_flight` requests going, plus one whose rows wait
+        while another drains (the engine's bound still holds)."""
+        return math.ceil(section.max_in_flight / section.batch_size) + 1
+
+    def make_engine(self, model: ModelSettings, settings: EngineSettings) -> Engine:
+        return OpenAIEngine(model, settings.section(), settings.decoding)
+
+
+ENGINE = OpenAIPlugin()

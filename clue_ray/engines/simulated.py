@@ -10,9 +10,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from clue_ray.engines.base import Generation, PromptRow
-from clue_ray.engines.settings import SimulatedSettings
+from clue_ray.engines.actor_pool import ActorPoolEngine
+from clue_ray.engines.base import Engine, Generation, PromptRow
+from clue_ray.engines.settings import EngineSettings
+from clue_ray.models import ModelSettings
+
+
+@dataclass
+class SimulatedSettings:
+    """`engine.simulated`: no model, a fixed answer after a latency per prompt and per
+    token (conf/engine/simulated.yaml)."""
+
+    answer: str
+    load_s: float
+    latency_per_prompt_s: float
+    latency_per_prompt_token_s: float
+    latency_per_output_token_s: float
+    batch_size: int
 
 
 class SimulatedEngine:
@@ -44,3 +60,16 @@ class SimulatedEngine:
         finish = "length" if len(output) < len(words) else "stop"
         return Generation(" ".join(output), len(output), finish, None,
                           time.perf_counter() - started)
+
+
+class SimulatedPlugin(ActorPoolEngine):
+    """The simulated engine's declaration: its section, and an actor pool of it."""
+
+    name = "simulated"
+    settings_type = SimulatedSettings
+
+    def make_engine(self, model: ModelSettings, settings: EngineSettings) -> Engine:
+        return SimulatedEngine(settings.section())
+
+
+ENGINE = SimulatedPlugin()

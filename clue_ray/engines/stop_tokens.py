@@ -64,7 +64,7 @@ def generation_eos(source: str, revision: str) -> int | list[int] | None:
 
 def model_stop_ids(model: ModelSettings, tokenizer: Any) -> tuple[int, ...]:
     """The stop ids of a registry model (its own template, or the registry's for it)."""
-    from clue_ray.config import chat_template_text
+    from clue_ray.conf_files import chat_template_text
 
     return end_of_turn_ids(tokenizer, chat_template_text(model.chat_template),
                            generation_eos(model.source, model.revision))

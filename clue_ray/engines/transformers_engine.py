@@ -11,13 +11,25 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from clue_ray.engines.base import Generation, PromptRow, row_seed
-from clue_ray.engines.settings import TransformersSettings
+from clue_ray.engines.actor_pool import ActorPoolEngine
+from clue_ray.engines.base import Engine, Generation, PromptRow, row_seed
+from clue_ray.engines.settings import EngineSettings
 from clue_ray.engines.stop_tokens import model_stop_ids
 from clue_ray.models import ModelSettings
 from clue_ray.tasks.render import load_tokenizer
+
+
+@dataclass
+class TransformersSettings:
+    """`engine.transformers`, the CPU default: batched generation with Hugging Face
+    transformers (conf/engine/transformers.yaml)."""
+
+    batch_size: int
+    dtype: str
+    threads: int | None
 
 
 def sampling_defaults(model_config: dict[str, Any]) -> dict[str, Any]:
@@ -115,3 +127,16 @@ class TransformersEngine:
             finished.append(end is not None)
         sizes = encoded["attention_mask"].sum(dim=1).tolist()
         return texts, counts, finished, sizes
+
+
+class TransformersPlugin(ActorPoolEngine):
+    """The transformers engine's declaration: its section, and an actor pool of it."""
+
+    name = "transformers"
+    settings_type = TransformersSettings
+
+    def make_engine(self, model: ModelSettings, settings: EngineSettings) -> Engine:
+        return TransformersEngine(model, settings.section(), settings.decoding)
+
+
+ENGINE = TransformersPlugin()

@@ -7,10 +7,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from clue_ray.config import RunCommand
+from clue_ray.engines.registry import engine_for
 from clue_ray.errors import ConfigError
 from clue_ray.models import ModelSettings
-
-GIB = 1 << 30
+from clue_ray.units import GIB
 
 
 @dataclass(frozen=True)
@@ -27,14 +27,13 @@ def model_demand(cmd: RunCommand, model: ModelSettings) -> Demand:
     """The demand of one model's stream."""
     cluster = cmd.cluster
     low = cluster.engine_replicas[0]
-    vllm = cmd.engine.kind == "vllm" and model.kind != "baseline"
-    workers = model.tensor_parallel_size if vllm else 1
-    gpus_per_worker = 1 if vllm and cluster.engine_device == "gpu" else 0
+    replica = engine_for(model, cmd.engine).replica(model, cluster)
+    workers, gpus_per_worker = replica.workers, replica.gpus_per_worker
     replica_cpus = workers * cluster.cpus_per_engine
     per_replica = f"{workers} worker(s) x {cluster.cpus_per_engine:g} CPU"
     if gpus_per_worker:
-        per_replica += " + 1 GPU"
-    kv = (cluster.kv_cache_gib or 0) if vllm and cluster.engine_device == "cpu" else 0
+        per_replica += f" + {gpus_per_worker} GPU"
+    kv = replica.kv_cache_gib
     builders = cluster.prompt_builders[0] * cluster.prompt_builder_cpus
     return Demand(
         cpus=low * replica_cpus + cluster.scoring_actors + cluster.stream_cpus + builders,

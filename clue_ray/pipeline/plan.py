@@ -8,7 +8,9 @@ import json
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from clue_ray.config import RunCommand, available, chat_template_text, load_model
+from clue_ray.conf_files import available, chat_template_text
+from clue_ray.config import RunCommand, load_model
+from clue_ray.engines.registry import engine_for, engine_plugin
 from clue_ray.errors import ConfigError, DatasetError
 from clue_ray.metrics.settings import ScoringSettings
 from clue_ray.models import ModelSettings
@@ -47,8 +49,7 @@ def make_plan(cmd: RunCommand) -> Plan:
     models = tuple(load_model(name) for name in cmd.models)
     for model in models:
         chat_template_text(model.chat_template)
-        _check_parallelism(cmd, model)
-    _check_data_policy(cmd, models)
+    _check_models(cmd, models)
     data_dir = Path(cmd.data_dir)
     references, checksums = {}, {}
     for task in cmd.tasks:
@@ -118,39 +119,20 @@ def absolute_paths(
 def _check_engine(cmd: RunCommand) -> None:
     if cmd.seeds and cmd.engine.decoding == "greedy":
         raise ConfigError("seeds=[...] needs sampling: set engine.decoding=engine_defaults")
-    if getattr(cmd.engine, cmd.engine.kind) is None:
+    engine = engine_plugin(cmd.engine.kind)
+    if engine.settings_type is not None and cmd.engine.section() is None:
         raise ConfigError(f"engine '{cmd.engine.kind}' has no settings section")
-    openai = cmd.engine.openai
-    if cmd.engine.kind == "openai" and openai is not None and openai.max_in_flight < 1:
-        raise ConfigError("engine.openai.max_in_flight must be 1 or more")
+    engine.check_settings(cmd.engine.section())
 
 
-def _check_parallelism(cmd: RunCommand, model: ModelSettings) -> None:
-    cluster = cmd.cluster
-    if cmd.engine.kind != "vllm" or model.kind == "baseline":
-        return
-    if cluster.engine_device == "cpu" and not (cluster.kv_cache_gib or 0) > 0:
-        raise ConfigError("vLLM on CPUs (cluster.engine_device=cpu) needs a KV cache size: "
-                          "set cluster.kv_cache_gib=N (GiB of RAM per replica)")
-    if cluster.engine_device == "gpu" and model.tensor_parallel_size > cluster.gpus_per_node:
-        raise ConfigError(
-            f"model '{model.name}' needs tensor_parallel_size={model.tensor_parallel_size} GPUs "
-            f"on one node, but the cluster has gpus_per_node={cluster.gpus_per_node}"
-        )
-
-
-def _check_data_policy(cmd: RunCommand, models: tuple[ModelSettings, ...]) -> None:
-    openai = cmd.engine.openai
-    if cmd.engine.kind != "openai" or openai is None or openai.allow_credentialed_data:
-        return
+def _check_models(cmd: RunCommand, models: tuple[ModelSettings, ...]) -> None:
+    """Each model's engine accepts the model on this cluster and the selected tasks' data
+    (the rule-based baseline's rows go nowhere)."""
     credentialed = [t for t in cmd.tasks if TASKS[t].credentialed]
-    if credentialed and any(m.kind != "baseline" for m in models):
-        raise ConfigError(
-            f"the openai engine would send credentialed data ({', '.join(credentialed)}) to "
-            f"{openai.base_url}; PhysioNet's data use agreement forbids third-party services. "
-            "Select public tasks only, or set engine.openai.allow_credentialed_data=true for a "
-            "server you operate yourself"
-        )
+    for model in models:
+        engine = engine_for(model, cmd.engine)
+        engine.check_model(model, cmd.cluster)
+        engine.check_tasks(cmd.engine.section(), credentialed)
 
 
 def file_sha256(path: Path) -> str:
@@ -189,7 +171,7 @@ def derive_run_id(
 
 def _engine_dtype(cmd: RunCommand) -> str | None:
     """The dtype setting of the selected engine (it changes the numbers), if it has one."""
-    return getattr(getattr(cmd.engine, cmd.engine.kind), "dtype", None)
+    return getattr(cmd.engine.section(), "dtype", None)
 
 
 def derive_scoring_id(scoring: ScoringSettings) -> str:

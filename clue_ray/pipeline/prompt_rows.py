@@ -8,8 +8,9 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from clue_ray.config import chat_template_text
-from clue_ray.errors import ConfigError
+from clue_ray.conf_files import chat_template_text
+from clue_ray.engines.baseline import answered_by_rule
+from clue_ray.engines.context import context_length
 from clue_ray.models import ModelSettings
 from clue_ray.pipeline.prompt_cache import PromptCache
 from clue_ray.tasks.definition import SampleBuilder
@@ -17,31 +18,6 @@ from clue_ray.tasks.registry import task_info
 from clue_ray.tasks.render import ChatRenderer, load_tokenizer
 from clue_ray.tasks.sample import Sample
 from clue_ray.tasks.settings import LongHealthSettings
-
-CONTEXT_KEYS = ("max_position_embeddings", "max_seq_len", "seq_length", "n_positions")
-
-
-def context_length(model: ModelSettings, renderer: ChatRenderer | None) -> int:
-    """The model's context: the config override, else the model's own config, else the
-    tokenizer's declared limit."""
-    if model.max_context:
-        return model.max_context
-    from transformers import AutoConfig
-
-    try:
-        config = AutoConfig.from_pretrained(model.source, revision=model.revision)
-        for key in CONTEXT_KEYS:
-            value = getattr(config, key, None) or getattr(
-                getattr(config, "text_config", None), key, None
-            )
-            if value:
-                return int(value)
-    except (OSError, ValueError):
-        pass
-    if renderer is not None and renderer.max_context:
-        return renderer.max_context
-    raise ConfigError(f"cannot tell the context length of model '{model.name}': "
-                      f"set max_context in conf/model/{model.name}.yaml")
 
 
 def make_renderer(model: ModelSettings) -> ChatRenderer:
@@ -60,8 +36,9 @@ class PromptBuilder:
 
     def __init__(self, run_id: str, model: ModelSettings, data_dir: Path,
                  settings: LongHealthSettings, token_ids: bool = True,
-                 cache_dir: Path | None = None) -> None:
+                 cache_dir: Path | None = None, rendered: bool | None = None) -> None:
         self.run_id = run_id
+        self.rendered = not answered_by_rule(model) if rendered is None else rendered
         self.model = model
         self.data_dir = data_dir
         self.settings = settings
@@ -78,7 +55,7 @@ class PromptBuilder:
         """Load now what every chunk needs (a model's tokenizer, context length and cache
         key), so that
         it overlaps the other stages' start-up instead of delaying the first chunk."""
-        if self.model.kind != "baseline":
+        if self.rendered:
             self.context()
             self.cache()
 
@@ -111,8 +88,8 @@ class PromptBuilder:
 
     def cache(self) -> PromptCache | None:
         """The prompt cache of this model's cache key (None without a cache folder, and for
-        the baseline, whose rows are cheap)."""
-        if self.cache_dir is None or self.model.kind == "baseline":
+        rows without a prompt, which are cheap)."""
+        if self.cache_dir is None or not self.rendered:
             return None
         if self._cache is None:
             self._cache = PromptCache(self.cache_dir, self.renderer(), self.context(),
@@ -120,9 +97,9 @@ class PromptBuilder:
         return self._cache
 
     def rows(self, task: str, missing: Collection[tuple[str, int]]) -> list[dict[str, Any]]:
-        """One row per missing (sample_id, seed) of a task, rendered for the model (the
-        baseline gets its messages instead of a prompt); from the cache when another model
-        of the same cache key built them."""
+        """One row per missing (sample_id, seed) of a task, rendered for the model (an
+        engine that runs no model gets its messages instead of a prompt); from the cache
+        when another model of the same cache key built them."""
         seeds_of: dict[str, list[int]] = {}
         for sample_id, seed in missing:
             seeds_of.setdefault(sample_id, []).append(seed)
@@ -139,12 +116,11 @@ class PromptBuilder:
 
     def _build(self, task: str, wanted: Collection[str]) -> list[dict[str, Any]]:
         """One row per wanted sample (without run, model and seed), in the task's order."""
-        baseline = self.model.kind == "baseline"
-        max_context = 0 if baseline else self.context()
+        max_context = self.context() if self.rendered else 0
         rows = []
         for sample in self.samples(task, wanted):
             row = _sample_row(sample)
-            if baseline:
+            if not self.rendered:
                 row["messages"] = json.dumps(sample.messages, ensure_ascii=False)
             else:
                 rendered = self.renderer().render(sample.messages)

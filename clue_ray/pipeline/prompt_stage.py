@@ -53,14 +53,16 @@ def key_chunks(missing: Keys, chunk_rows: int) -> Iterator[dict[str, str]]:
 class PromptStage:
     """Callable class for `Dataset.map_batches`: chunks of keys in, prompt rows out (longest
     first within the batch). `user_tasks`: the run's users' tasks, registered here (this
-    actor's process knows CLUE's alone)."""
+    actor's process knows CLUE's alone). `rendered`: False for an engine that runs no model
+    (it is given each row's messages instead of a prompt)."""
 
     def __init__(self, run_id: str, model: ModelSettings, data_dir: str,
                  settings: LongHealthSettings, token_ids: bool, cache_dir: str | None,
-                 counter: Any = None, user_tasks: tuple[TaskDefinition, ...] = ()) -> None:
+                 counter: Any = None, user_tasks: tuple[TaskDefinition, ...] = (),
+                 rendered: bool = True) -> None:
         register_tasks(user_tasks)
         self.builder = PromptBuilder(run_id, model, Path(data_dir), settings, token_ids,
-                                     Path(cache_dir) if cache_dir else None)
+                                     Path(cache_dir) if cache_dir else None, rendered)
         self.builder.load()
         self.counter = counter  # a PromptCount actor to tell after each chunk, if any
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from clue_ray.models import ClusterSettings
+from clue_ray.cluster import ClusterSettings
 
 
 def ensure_ray(cluster: ClusterSettings) -> bool:

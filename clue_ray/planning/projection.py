@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from clue_ray.engines.baseline import answered_by_rule
 from clue_ray.errors import ConfigError
 from clue_ray.models import ModelSettings
 from clue_ray.planning.settings import PlanSettings, ThroughputRow
@@ -52,7 +53,7 @@ def calibrate(run_dir: Path, gpu: str | None, settings: PlanSettings) -> Calibra
     measured = projected = 0.0
     for name, model_rows in rows.groupby("model"):
         model = models.get(str(name))
-        if model is None or model.kind == "baseline" or not busy.get(str(name)):
+        if model is None or answered_by_rule(model) or not busy.get(str(name)):
             continue  # the baseline has no engine: it is left out
         sent = model_rows[~model_rows["context_overflow"] & model_rows["engine_error"].isna()]
         rate = settings.rate(gpu, model.params_b)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from clue_ray.metrics.aggregate import level_scores
+from clue_ray.models import ModelKind
 from clue_ray.results.bootstrap import interval, p_value, point_estimate, resample
 from clue_ray.results.leaderboard import overflowed_tasks
 from clue_ray.results.load import ResultSet, seed_label
@@ -98,7 +99,7 @@ def build_deltas(results: ResultSet, settings: BootstrapSettings) -> Comparison:
     records: list[dict[str, object]] = []
     for (model, seed), rows in entries.items():
         info = results.models[str(model)]
-        if info.kind != "biomedical" or not info.base_model:
+        if info.kind != ModelKind.biomedical or not info.base_model:
             continue
         base_rows = entries.get((info.base_model, seed))
         if base_rows is None:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from clue_ray.metrics.aggregate import level_scores
+from clue_ray.models import ModelKind
 from clue_ray.results.bootstrap import interval, point_estimate, resample
 from clue_ray.results.load import ResultSet, seed_label
 from clue_ray.results.samples import single
@@ -51,9 +52,9 @@ def withheld_levels(rows: pd.DataFrame) -> dict[int, int]:
 
 def family(model: str, kind: str, base: str | None) -> str:
     """Colour group of the headline plot: the base model for biomedical ones."""
-    if kind == "baseline":
-        return "baseline"
-    return base if kind == "biomedical" and base else model
+    if kind == ModelKind.baseline:
+        return ModelKind.baseline.value
+    return base if kind == ModelKind.biomedical and base else model
 
 
 def entry_row(model: str, seed: int, rows: pd.DataFrame, results: ResultSet,

@@ -1,6 +1,6 @@
 """A registry model behind an OpenAI-compatible API with Ray Serve LLM (`ray.serve.llm`).
 
-The model is placed as `engine=vllm` places it in a sweep (`clue_ray.pipeline.vllm_stage`):
+The model is placed as `engine=vllm` places it in a sweep (`clue_ray.engines.vllm_engine`):
 the same vLLM engine arguments (the model's declared dtype, `max_model_len` = the context our
 overflow rule uses), one bundle per tensor-parallel worker (`STRICT_PACK`), GPUs with
 `accelerator_type` on a GPU cluster, and on CPUs `cpus_per_engine` CPUs per worker with a KV
@@ -21,15 +21,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from clue_ray.cluster import ClusterSettings
 from clue_ray.config import compose
+from clue_ray.engines.context import context_length
+from clue_ray.engines.registry import engine_for
 from clue_ray.engines.settings import EngineSettings
+from clue_ray.engines.vllm_engine import declared_dtype, engine_env, engine_kwargs, placement
 from clue_ray.errors import ConfigError
-from clue_ray.models import ClusterSettings, ModelSettings
-from clue_ray.pipeline.vllm_stage import declared_dtype, engine_env, engine_kwargs, placement
+from clue_ray.models import ModelSettings
 from clue_ray.serve.auth import BearerTokenMiddleware, resolve_token
 
 APP_NAME = "clue-ray-model"
-GIB = 1 << 30
 
 
 @dataclass
@@ -62,16 +64,13 @@ def serve_settings(overrides: list[str]) -> ServeModelSettings:
     check it and resolve the token, before Ray starts."""
     cmd = compose("serve_model", overrides, ServeModelSettings)
     model, cluster = cmd.model, cmd.cluster
-    if cmd.engine.kind != "vllm" or cmd.engine.vllm is None:
-        raise ConfigError(f"serving runs vLLM: engine=vllm, not engine={cmd.engine.kind}")
-    if model.kind == "baseline":
+    engine = engine_for(model, cmd.engine)
+    if not engine.capabilities.runs_a_model:
         raise ConfigError(f"model '{model.name}' is the rule-based baseline: nothing to serve")
-    if cluster.engine_device == "cpu" and not (cluster.kv_cache_gib or 0) > 0:
-        raise ConfigError("vLLM on CPUs needs a KV cache size: set cluster.kv_cache_gib=N")
-    if cluster.engine_device == "gpu" and model.tensor_parallel_size > cluster.gpus_per_node:
-        raise ConfigError(f"model '{model.name}' needs tensor_parallel_size="
-                          f"{model.tensor_parallel_size} GPUs on one node, but the cluster "
-                          f"has gpus_per_node={cluster.gpus_per_node}")
+    if not engine.capabilities.servable or cmd.engine.section() is None:
+        raise ConfigError(f"engine={cmd.engine.kind} cannot be served: serving runs vLLM "
+                          "(engine=vllm)")
+    engine.check_model(model, cluster)
     if not 0 < cmd.port < 65536 or cmd.max_ongoing_requests < 1:
         raise ConfigError("port must be 1-65535 and max_ongoing_requests at least 1")
     if not 0 < cmd.target_ongoing_requests <= cmd.max_ongoing_requests:
@@ -89,9 +88,8 @@ def replica_env(engine: EngineSettings, cluster: ClusterSettings) -> dict[str, s
     """Environment of a replica: vLLM's log level and CPU platform settings, and on CPUs the
     KV cache size (`VLLM_CPU_KVCACHE_SPACE` takes whole GiB; `kv_cache_memory_bytes` in the
     engine arguments is exact and wins)."""
-    assert engine.vllm is not None
     on_gpu = cluster.engine_device == "gpu"
-    env = engine_env(engine.vllm.log_level, on_gpu)
+    env = engine_env(engine.section().log_level, on_gpu)
     gib = cluster.kv_cache_gib or 0
     if not on_gpu and gib >= 1:
         env["VLLM_CPU_KVCACHE_SPACE"] = str(int(gib))
@@ -118,8 +116,6 @@ def deployment_options(settings: ServeModelSettings) -> dict[str, Any]:
 def llm_config(settings: ServeModelSettings) -> Any:
     """The `LLMConfig` of the model, placed like the batch path."""
     from ray.serve.llm import LLMConfig
-
-    from clue_ray.pipeline.prompt_rows import context_length
 
     model, engine, cluster = settings.model, settings.engine, settings.cluster
     on_gpu = cluster.engine_device == "gpu"

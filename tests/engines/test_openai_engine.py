@@ -11,8 +11,7 @@ from engines.completions_server import CompletionsServer
 from transformers import AutoTokenizer
 
 from clue_ray.engines.base import PromptRow, row_seed
-from clue_ray.engines.openai_engine import OpenAIEngine
-from clue_ray.engines.settings import OpenAISettings
+from clue_ray.engines.openai_engine import OpenAIEngine, OpenAISettings
 from clue_ray.engines.stop_tokens import model_stop_ids
 from clue_ray.models import ModelSettings
 

@@ -6,8 +6,7 @@ import time
 
 from clue_ray.engines.base import PromptRow
 from clue_ray.engines.baseline import BaselineEngine, baseline_answer
-from clue_ray.engines.settings import SimulatedSettings
-from clue_ray.engines.simulated import SimulatedEngine
+from clue_ray.engines.simulated import SimulatedEngine, SimulatedSettings
 
 
 def row(task="meqsum", prompt_tokens=100, max_tokens=512, overflow=False, messages=()):

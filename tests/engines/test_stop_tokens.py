@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from engines.eot_model import ANSWER, build_eot_model
 
-from clue_ray.config import chat_template_text, load_model
+from clue_ray.conf_files import chat_template_text
+from clue_ray.config import load_model
 from clue_ray.engines.base import PromptRow
-from clue_ray.engines.settings import TransformersSettings
 from clue_ray.engines.stop_tokens import end_of_turn_ids, template_end_of_turn
-from clue_ray.engines.transformers_engine import TransformersEngine
+from clue_ray.engines.transformers_engine import TransformersEngine, TransformersSettings
 from clue_ray.tasks.render import ChatRenderer, load_tokenizer
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "tokenizers"

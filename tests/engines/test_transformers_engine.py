@@ -8,8 +8,7 @@ import pytest
 
 from clue_ray.config import load_model
 from clue_ray.engines.base import PromptRow
-from clue_ray.engines.settings import TransformersSettings
-from clue_ray.engines.transformers_engine import TransformersEngine
+from clue_ray.engines.transformers_engine import TransformersEngine, TransformersSettings
 from clue_ray.tasks.render import ChatRenderer, load_tokenizer
 
 SETTINGS = TransformersSettings(batch_size=2, dtype="float32", threads=1)

@@ -21,11 +21,10 @@ from fixtures_vllm import KEY, VLLM_ROWS
 from clue_ray.cli import main
 from clue_ray.config import RunCommand, compose, load_model
 from clue_ray.engines.base import PromptRow
-from clue_ray.engines.settings import TransformersSettings
-from clue_ray.engines.transformers_engine import TransformersEngine
+from clue_ray.engines.transformers_engine import TransformersEngine, TransformersSettings
+from clue_ray.engines.vllm_engine import apply_vllm
 from clue_ray.pipeline.plan import make_plan
 from clue_ray.pipeline.prompt_rows import build_rows
-from clue_ray.pipeline.vllm_stage import apply_vllm
 from clue_ray.rows import TASK_COLUMNS
 from clue_ray.tasks.registry import TASKS
 from clue_ray.tasks.render import ChatRenderer, load_tokenizer

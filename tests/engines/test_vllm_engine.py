@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from clue_ray.config import RunCommand, compose, load_model
-from clue_ray.pipeline.vllm_stage import (
+from clue_ray.engines.vllm_engine import (
     CPU_ENV,
     INFERENCE_ERROR,
     NOT_SENT,
