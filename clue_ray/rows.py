@@ -63,6 +63,10 @@ ENGINE = (
 SCORING = (
     Column("flags", pa.list_(STRING), "failure flags of the row (a comma list in a batch)"),
     Column("scorer_error", STRING, "the scorer's error for the row; null when it scored"),
+    Column("answer", STRING, "what the scorer extracted from the prediction (the letter, the "
+           "label(s) named, the codes joined with ', '), empty when it found none; null for a "
+           "task that extracts nothing and for a row never answered (context overflow, engine "
+           "error); score shards written before the column read it as null"),
 )
 SCORING_ID = Column("scoring_id", STRING, "a digest of the scoring settings of the scores")
 
@@ -83,6 +87,9 @@ PROMPT_COLUMNS = ("messages", "prompt", "prompt_token_ids")
 INFERENCE_STORED = tuple(c for c in TASK_COLUMNS if c not in PROMPT_COLUMNS) + ENGINE_COLUMNS
 SCORE_STORED = ("run_id", "scoring_id", "model", "task", "subtask", "sample_id", "seed",
                 "context_overflow", *SCORING_COLUMNS)
+# Score columns added after score shards were first written: an older shard lacks them and
+# its rows read them as null (its scores and flags stand: the scoring id does not change).
+LATER_SCORE_COLUMNS = ("answer",)
 
 
 def column_type(name: str) -> pa.DataType:

@@ -33,8 +33,8 @@ def read_predictions(path: Path, known_ids: set[str]) -> dict[str, str]:
 
 
 def run_score(cmd: ScoreCommand) -> int:
-    """Score, aggregate (mean x 100) and write `{"samples": [...], "aggregate": {...}}`; the
-    task may be one of `user_tasks`."""
+    """Score, aggregate (mean x 100) and write `{"samples": [...], "aggregate": {...}}` (each
+    sample with its `answer`, as score rows keep it); the task may be one of `user_tasks`."""
     with user_tasks_added(cmd.user_tasks):
         return _score(cmd)
 
@@ -54,11 +54,12 @@ def _score(cmd: ScoreCommand) -> int:
               "not scored", file=sys.stderr)
     scorer = TaskScorer(cmd.scoring, [cmd.task])
     per_sample = scorer.score(cmd.task, items)
+    answers = scorer.answers(cmd.task, items)
     aggregate = aggregate_task(cmd.task, per_sample, [item.subtask for item in items])
     result = {
         "samples": [
-            {"sample_id": item.sample_id, "metrics": metrics}
-            for item, metrics in zip(items, per_sample, strict=True)
+            {"sample_id": item.sample_id, "answer": answer, "metrics": metrics}
+            for item, answer, metrics in zip(items, answers, per_sample, strict=True)
         ],
         "aggregate": aggregate,
         "counts": {"scored": len(items), "missing": missing},

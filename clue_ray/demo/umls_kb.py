@@ -18,8 +18,8 @@ from clue_ray.demo.vocabulary import CONCEPTS, Concept
 
 # Mentions the NER finds but the knowledge base does not know (no candidate: no entity).
 UNKNOWN_MENTIONS = ("zorbic syndrome", "glimmer fever")
-# Abbreviations the NER finds that no alias resembles: they link only through
-# `resolve_abbreviations` when the text defines them, e.g. "hypertension (HTN)".
+# Abbreviations the NER finds that no alias resembles: they link nothing, even where the text
+# defines them ("hypertension (HTN)"), since no abbreviation detector runs (as the reference).
 ABBREVIATION_MENTIONS = ("HTN", "DM")
 ENTITY_LABEL = "ENTITY"  # en_core_sci_sm's single entity label
 SEMANTIC_TYPE = "T047"  # Disease or Syndrome

@@ -104,6 +104,12 @@ class TaskScorer:
             _merge(results, compute(items))
         return results
 
+    def answers(self, task: str, items: Sequence[ScoreItem]) -> list[str | None]:
+        """What the task's declaration extracts from each prediction ("" when it finds
+        nothing); all None for a task that extracts nothing."""
+        extract = task_info(task).extract_answer
+        return [extract(item.prediction) if extract else None for item in items]
+
     def score_each_group(self, task: str, items: Sequence[ScoreItem]
                          ) -> tuple[list[Metrics], dict[str, str]]:
         """Per-sample metrics of every group that could be computed, and for each group that
@@ -115,7 +121,7 @@ class TaskScorer:
             try:
                 _merge(results, compute(items))
             except Exception as err:  # kept as data: the rows are flagged, the run goes on
-                errors[name] = f"{type(err).__name__}: {str(err)[:300]}"
+                errors[name] = error_text(err)
         return results, errors
 
     def bert(self) -> BertScorer:
@@ -129,6 +135,11 @@ class TaskScorer:
         if self._umls is None:
             self._umls = UmlsScorer(self.settings.scispacy)
         return self._umls
+
+
+def error_text(err: Exception) -> str:
+    """A failed scorer's error as a row keeps it: its type and the start of its message."""
+    return f"{type(err).__name__}: {str(err)[:300]}"
 
 
 def _texts(items: Sequence[ScoreItem]) -> tuple[list[str], list[str]]:

@@ -1,5 +1,7 @@
-"""UMLS entity P/R/F1 with scispaCy: `en_core_sci_sm` + abbreviation detector +
-`scispacy_linker` (UMLS, resolve_abbreviations, default threshold), as the reference does.
+"""UMLS entity P/R/F1 with scispaCy: `en_core_sci_sm` + `scispacy_linker` (UMLS,
+resolve_abbreviations, default threshold), as the reference does. Like the reference, no
+abbreviation detector runs, so `resolve_abbreviations` has no effect: an abbreviation is
+linked by its own text, never through a long form defined in the text.
 
 A local knowledge base (`kb_dir`: kb.jsonl plus the TF-IDF vectorizer, vectors and nmslib
 index that scispaCy's `LinkerPaths` expects) is registered under `linker_name` in scispaCy's
@@ -10,7 +12,6 @@ from disk without any download.
 from __future__ import annotations
 
 import functools
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,6 @@ MODEL_HINT = (
     "or set scoring.scispacy.spacy_model=DIR to a local pipeline, or scoring.umls=disabled"
 )
 KB_HINT = "set scoring.scispacy.kb_dir=DIR to a local knowledge base, or scoring.umls=disabled"
-# scispaCy's abbreviation detector warns on every doc that has no abbreviation.
-QUIET = r"\[W036\]"
 
 
 def check_kb_dir(kb_dir: Path) -> None:
@@ -73,8 +72,7 @@ def register_local_kb(name: str, kb_dir: Path) -> None:
 
 
 def load_pipeline(settings: ScispacySettings) -> Any:
-    """spaCy pipeline with abbreviation detection and the UMLS linker."""
-    import scispacy.abbreviation  # noqa: F401  registers "abbreviation_detector"
+    """spaCy pipeline with the UMLS linker (no abbreviation detector, as the reference)."""
     import scispacy.linking  # noqa: F401  registers "scispacy_linker"
     import spacy
 
@@ -86,7 +84,6 @@ def load_pipeline(settings: ScispacySettings) -> Any:
         raise ConfigError(
             f"cannot load the scispaCy pipeline '{settings.spacy_model}': {MODEL_HINT}"
         ) from None
-    nlp.add_pipe("abbreviation_detector")
     try:
         nlp.add_pipe("scispacy_linker", config={"resolve_abbreviations": True,
                                                 "linker_name": settings.linker_name})
@@ -114,13 +111,11 @@ class UmlsScorer:
 
     def entity_sets(self, texts: Sequence[str]) -> list[set[str]]:
         """Per text: canonical names of the top candidate of every entity with a candidate."""
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=QUIET)
-            return [
-                {self.kb.cui_to_entity[ent._.kb_ents[0][0]].canonical_name
-                 for ent in doc.ents if ent._.kb_ents}
-                for doc in self.nlp.pipe(texts, batch_size=self.settings.batch_size)
-            ]
+        return [
+            {self.kb.cui_to_entity[ent._.kb_ents[0][0]].canonical_name
+             for ent in doc.ents if ent._.kb_ents}
+            for doc in self.nlp.pipe(texts, batch_size=self.settings.batch_size)
+        ]
 
     def score(self, predictions: Sequence[str], references: Sequence[str]
               ) -> list[dict[str, float]]:

@@ -13,7 +13,7 @@ from clue_ray.metrics.failures import (
     SCORER_ERROR,
     failure_flags,
 )
-from clue_ray.metrics.scoring import ScoreItem, TaskScorer
+from clue_ray.metrics.scoring import ScoreItem, TaskScorer, error_text
 from clue_ray.metrics.settings import ScoringSettings
 from clue_ray.rows import METRIC_PREFIX, require_columns
 from clue_ray.tasks.definition import TaskDefinition
@@ -37,8 +37,8 @@ def metric_columns(scorer: TaskScorer, tasks: Sequence[str]) -> list[str]:
 
 
 class ScoringStage:
-    """Callable class for `Dataset.map_batches`: adds `metric_*` columns and `flags`.
-    `user_tasks`: the run's users' tasks, registered here."""
+    """Callable class for `Dataset.map_batches`: adds `metric_*` columns, `flags`,
+    `scorer_error` and `answer`. `user_tasks`: the run's users' tasks, registered here."""
 
     def __init__(self, settings: ScoringSettings, tasks: Sequence[str],
                  user_tasks: tuple[TaskDefinition, ...] = ()) -> None:
@@ -50,11 +50,14 @@ class ScoringStage:
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
         """Score every row that has a prediction; failure modes and errors become flags, and
-        a metric group that fails leaves its error in `scorer_error` (the others stay)."""
+        a metric group that fails leaves its error in `scorer_error` (the others stay).
+        `answer` holds what the task extracts from each answered row (null for rows never
+        answered: context overflow, engine error; and for tasks that extract nothing)."""
         require_columns("scoring", batch.columns, NEEDS)
         out = batch.reset_index(drop=True).copy()
         for column in self.columns:
             out[column] = math.nan
+        out["answer"] = pd.Series([None] * len(out), dtype=object)
         flags: list[list[str]] = [[] for _ in range(len(out))]
         errors: list[str | None] = [None] * len(out)
         for index, row in out.iterrows():
@@ -76,7 +79,8 @@ class ScoringStage:
         return out
 
     def _score(self, out: pd.DataFrame, task: str, rows: list[int]) -> str | None:
-        """Fill the metric columns of these rows; the failed groups' errors, if any."""
+        """Fill the metric columns and the answers of these rows; the errors of the groups
+        (and of the extraction) that failed, if any."""
         if not rows:
             return None
         items = [
@@ -94,6 +98,15 @@ class ScoringStage:
         for i, metrics in zip(rows, results, strict=True):
             for name, value in metrics.items():
                 out.at[i, METRIC_PREFIX + name] = value
+        answered = [(i, item) for i, item in zip(rows, items, strict=True)
+                    if not out.at[i, "context_overflow"]]
+        try:
+            answers = self.scorer.answers(task, [item for _, item in answered])
+        except Exception as err:  # a user's extraction that fails: flagged like a group
+            errors["answer"] = error_text(err)
+        else:
+            for (i, _), answer in zip(answered, answers, strict=True):
+                out.at[i, "answer"] = answer
         if not errors:
             return None
         return "; ".join(f"{group}: {error}" for group, error in errors.items())

@@ -227,7 +227,7 @@ def _flags(flags: pd.DataFrame | None) -> str:
 
 
 def _examples(examples: pd.DataFrame | None) -> str:
-    """Reference and prediction of each example ("" when none given)."""
+    """Reference, prediction and extracted answer of each example ("" when none given)."""
     if examples is None or examples.empty:
         return ""
     blocks = []
@@ -235,8 +235,19 @@ def _examples(examples: pd.DataFrame | None) -> str:
         title = " · ".join(_fmt(row.get(c)) for c in ("model", "seed", "task", "sample_id"))
         blocks.append(f'<div class="example"><h3>{_esc(title)}</h3>'
                       f"<p>Reference</p><pre>{_esc(_fmt(row.get('reference')))}</pre>"
-                      f"<p>Prediction</p><pre>{_esc(_fmt(row.get('prediction')))}</pre></div>")
+                      f"<p>Prediction</p><pre>{_esc(_fmt(row.get('prediction')))}</pre>"
+                      f"{_answer(row.get('answer'))}</div>")
     return _section("examples", "Examples", "\n".join(blocks))
+
+
+def _answer(answer: Any) -> str:
+    """The answer the scorer extracted: its text, a note when it found none, nothing for a
+    row without one (a task that extracts nothing, a row not scored, an older shard)."""
+    if _is_missing(answer):
+        return ""
+    if answer == "":
+        return '<p>Answer extracted</p><p class="muted">none found</p>'
+    return f"<p>Answer extracted</p><pre>{_esc(answer)}</pre>"
 
 
 def _dump(value: Any) -> str:

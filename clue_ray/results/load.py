@@ -1,5 +1,6 @@
-"""Reading results for the report: scores and flags of every shard under a folder, the run
-manifests, and each model's kind and base model. Prediction and reference texts are not read."""
+"""Reading results for the report: scores, flags and extracted answers of every shard under a
+folder, the run manifests, and each model's kind and base model. Prediction and reference
+texts are not read."""
 
 from __future__ import annotations
 
@@ -14,10 +15,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from clue_ray.errors import ConfigError
-from clue_ray.rows import MANIFEST, METRIC_PREFIX, SCORES_PREFIX, UNSEEDED, shard_files
+from clue_ray.rows import (
+    LATER_SCORE_COLUMNS,
+    MANIFEST,
+    METRIC_PREFIX,
+    SCORES_PREFIX,
+    UNSEEDED,
+    shard_files,
+)
 
 SCORE_COLUMNS = ("run_id", "model", "task", "subtask", "sample_id", "seed", "context_overflow",
-                 "flags")
+                 "flags", "answer")
 
 
 @dataclass(frozen=True)
@@ -71,11 +79,20 @@ def read_scores(results: Path, read_shard: ShardReader | None = None
     if not tables:
         raise ConfigError(f"results={results}: no readable score rows"
                           + (f" ({'; '.join(notes)})" if notes else ""))
-    frame = pa.concat_tables(tables, promote_options="permissive").to_pandas()
+    frame = with_later_columns(
+        pa.concat_tables(tables, promote_options="permissive").to_pandas())
     frame["flags"] = frame["flags"].map(lambda v: list(v) if v is not None else [])
     frame, dedup_notes = once_per_key(frame)
     frame, run_notes = newest_runs_only(frame, newest)
     return frame, notes + dedup_notes + run_notes
+
+
+def with_later_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every `LATER_SCORE_COLUMNS` column, null where no shard had it (a
+    permissive concat of old and new shards already reads null for the old ones' rows)."""
+    missing = {c: pd.Series([None] * len(frame), index=frame.index, dtype=object)
+               for c in LATER_SCORE_COLUMNS if c not in frame}
+    return frame.assign(**missing) if missing else frame
 
 
 def score_files_by_run(results: Path) -> dict[Path, dict[str, list[Path]]]:

@@ -119,7 +119,7 @@ def write_report(results_dir: Path, out: Path, settings: BootstrapSettings, exam
         tasks=board.tasks, headline={t: TASKS[t].headline_metric for t in board.tasks},
         leaderboard=board.table, deltas=comparison.table, worse_summary=comparison.summary,
         flags=failures, figures=plots, manifests=results.manifests, notes=notes,
-        examples=read_examples(results_dir, examples) if examples > 0 else None,
+        examples=read_examples(results_dir, examples, results.rows) if examples > 0 else None,
     )
     files = ReportFiles(
         leaderboard=write_csv(board.table, out / "leaderboard.csv"),

@@ -11,6 +11,7 @@ import pandas as pd
 from clue_ray.errors import excerpt
 from clue_ray.metrics.aggregate import aggregate_task, level_scores
 from clue_ray.metrics.failures import CONTEXT_OVERFLOW
+from clue_ray.results.load import with_later_columns
 from clue_ray.results.text_table import format_table, number
 from clue_ray.rows import (
     KEY_COLUMNS,
@@ -45,9 +46,9 @@ class ModelSummary:
 
 
 def load_rows(run_dir: Path, scoring_id: str | None = None) -> pd.DataFrame:
-    """Every stored prediction of a run folder with its scores and flags under one scoring id
-    (default: the newest); empty frame when there are none. Rows without a score under that
-    id have no metrics and no flags."""
+    """Every stored prediction of a run folder with its scores, flags and answer under one
+    scoring id (default: the newest); empty frame when there are none. Rows without a score
+    under that id have no metrics and no flags; `answer` is null where no shard has it."""
     run_dir = Path(run_dir)
     predictions = read_shards(run_dir, files=sorted(run_dir.glob(f"model=*/task=*/{SHARD_GLOB}")))
     if predictions is None:
@@ -57,9 +58,10 @@ def load_rows(run_dir: Path, scoring_id: str | None = None) -> pd.DataFrame:
     scores = read_shards(run_dir, files=shard_files(scores_dir(run_dir, scoring_id))
                          ) if scoring_id else None
     if scores is None:
-        return rows.assign(flags=[[] for _ in range(len(rows))], scorer_error=None)
+        return with_later_columns(
+            rows.assign(flags=[[] for _ in range(len(rows))], scorer_error=None))
     score_frame = scores.to_pandas().drop(columns=["run_id", "subtask", "context_overflow"])
-    merged = rows.merge(score_frame, on=["model", *KEY_COLUMNS], how="left")
+    merged = with_later_columns(rows.merge(score_frame, on=["model", *KEY_COLUMNS], how="left"))
     merged["flags"] = merged["flags"].map(lambda v: list(v) if isinstance(v, list | tuple)
                                           or hasattr(v, "tolist") else [])
     return merged

@@ -38,6 +38,7 @@ def score_jobs(scorer: TaskScorer, jobs: Sequence[ScoreJob]
         items = [item for i in members for item in jobs[i].items]
         try:
             metrics = scorer.score(task, items)
+            extracted = scorer.answers(task, items)
         except Exception as err:  # answered as one line, the server goes on
             failed = ScoringFailed(f"scoring: {task} failed ({type(err).__name__})")
             for i in members:
@@ -45,14 +46,17 @@ def score_jobs(scorer: TaskScorer, jobs: Sequence[ScoreJob]
             continue
         start = 0
         for i in members:
-            answers[i] = answer(jobs[i], metrics[start:start + len(jobs[i].items)])
-            start += len(jobs[i].items)
+            end = start + len(jobs[i].items)
+            answers[i] = answer(jobs[i], metrics[start:end], extracted[start:end])
+            start = end
     return answers
 
 
-def answer(job: ScoreJob, metrics: Sequence[Metrics]) -> dict[str, Any]:
-    """One request's samples (named by sample_id or index) and their aggregate."""
-    samples = [{key: value, "metrics": m}
-               for (key, value), m in zip(job.names, metrics, strict=True)]
+def answer(job: ScoreJob, metrics: Sequence[Metrics], extracted: Sequence[str | None]
+           ) -> dict[str, Any]:
+    """One request's samples (named by sample_id or index, each with the answer its task
+    extracts, as score rows keep it) and their aggregate."""
+    samples = [{key: value, "answer": a, "metrics": m}
+               for (key, value), a, m in zip(job.names, extracted, metrics, strict=True)]
     aggregate = aggregate_task(job.task, metrics, [item.subtask for item in job.items])
     return json_safe({"samples": samples, "aggregate": aggregate})

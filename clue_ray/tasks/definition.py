@@ -69,6 +69,9 @@ class TaskDefinition:
       False sets `instruction_not_followed`.
     invalid_codes: whether an output holds a code its code system does not know (sets
       `invalid_icd_codes`; None: the task asks for no codes).
+    extract_answer: what the scorer reads out of an output (the letter, the label(s) named,
+      the codes joined with ", "; "" when it finds none), kept as the row's `answer`; None
+      for tasks that extract nothing (text similarity).
     subtasks: the headline is the plain mean of the per-subtask means of `headline_metric`.
     subtask_of: a sample id's subtask. cluster_of: a sample id's bootstrap cluster.
     stratify_by_subtask: the bootstrap resamples within each subtask.
@@ -94,6 +97,7 @@ class TaskDefinition:
     sample_metrics: tuple[str, ...] | None = None
     answer_followed: Callable[[str], bool] | None = None
     invalid_codes: Callable[[str], bool] | None = None
+    extract_answer: Callable[[str], str] | None = None
     subtasks: tuple[str, ...] = ()
     subtask_of: Callable[[str], str | None] = no_subtask
     cluster_of: Callable[[str], str] = whole_id

@@ -222,6 +222,11 @@ def names_a_letter(prediction: str) -> bool:
     return parse_answer_letter(prediction, task_spec(NAME).extra["answer_pattern"]) is not None
 
 
+def answer_letter(prediction: str) -> str:
+    """The letter the scorer parses ("" when the answer pattern does not match)."""
+    return parse_answer_letter(prediction, task_spec(NAME).extra["answer_pattern"]) or ""
+
+
 def subtask_of(sample_id: str) -> str | None:
     """The subtask of `<patient_id>/<question_index>/<subtask>/<repeat>`."""
     return sample_id.split("/")[2] if sample_id.count("/") == 3 else None
@@ -247,7 +252,8 @@ TASK = TaskDefinition(
     obtain_from="github.com/kbressem/LongHealth (public, Apache-2.0)",
     open_builder=open_builder, read_references=build_references,
     score_sample=score_sample, sample_metrics=("accuracy",), answer_followed=names_a_letter,
-    subtasks=SUBTASKS, subtask_of=subtask_of, cluster_of=question_of, stratify_by_subtask=True,
+    extract_answer=answer_letter, subtasks=SUBTASKS, subtask_of=subtask_of,
+    cluster_of=question_of, stratify_by_subtask=True,
     baseline=option_a, ideal_answer=ideal_answer,
     long_prompt_rank={"task2": 0, "task3": 0, "task1": 1},
 )

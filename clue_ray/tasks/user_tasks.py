@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from clue_ray.errors import ConfigError
+from clue_ray.metrics.accuracy import NamedLabels
 from clue_ray.tasks.definition import TaskDefinition
 from clue_ray.tasks.registry import BUILT_IN, added_tasks
 from clue_ray.tasks.spec import TaskSpec
@@ -152,7 +153,9 @@ def from_yaml(path: Path) -> TaskDefinition:
         read_samples=reader.samples, read_references=reader.references,
         score_sample=chosen.score_sample, sample_metrics=chosen.metrics,
         answer_followed=NamesALabel(labels) if labels else chosen.answer_followed,
-        invalid_codes=chosen.invalid_codes, baseline=chosen.baseline, own_spec=spec)
+        invalid_codes=chosen.invalid_codes,
+        extract_answer=NamedLabels(labels) if labels else chosen.extract_answer,
+        baseline=chosen.baseline, own_spec=spec)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -98,6 +98,7 @@ def test_score_perfect_and_empty_predictions(synthetic_data_dir, tiny_bert_dir, 
     scores = json.loads(out.read_text())
     n = len(refs)
     assert scores["counts"] == {"scored": n, "missing": 0}
+    assert {s["answer"] for s in scores["samples"]} == {None}  # MeQSum extracts nothing
     first = scores["samples"][0]["metrics"]
     assert first == {"rouge1": 0.0, "rouge2": 0.0, "rougeL": 0.0, "bertscore_p": 0.0,
                      "bertscore_r": 0.0, "bertscore_f1": 0.0}
@@ -116,9 +117,11 @@ def test_score_longhealth_and_umls_switch(synthetic_data_dir, tmp_path):
     result = clue("score", "task=longhealth", f"data_dir={synthetic_data_dir}",
                   f"predictions={preds}", f"out={out}", "scoring.umls=disabled")
     assert result.returncode == 0, result.stderr
-    aggregate = json.loads(out.read_text())["aggregate"]
-    assert aggregate == {"task1_accuracy": 100.0, "task2_accuracy": 0.0, "task3_accuracy": 100.0,
-                         "accuracy": pytest.approx(200 / 3)}
+    scores = json.loads(out.read_text())
+    assert scores["aggregate"] == {"task1_accuracy": 100.0, "task2_accuracy": 0.0,
+                                   "task3_accuracy": 100.0, "accuracy": pytest.approx(200 / 3)}
+    letters = {r.sample_id: "" if r.sample_id in wrong else r.reference for r in refs}
+    assert {s["sample_id"]: s["answer"] for s in scores["samples"]} == letters
 
 
 def test_score_problem_summary_without_umls_has_no_umls_metrics(synthetic_data_dir,

@@ -17,9 +17,10 @@ SCORING_ID = "constructed"
 def write_group(run_dir: Path, model: str, task: str, sample_ids: Sequence[str],
                 metrics: dict[str, Sequence[float]], *, subtasks: Sequence[str] | None = None,
                 flags: Sequence[str] | None = None, overflow: Sequence[bool] | None = None,
-                texts: Sequence[str] | None = None, seed: int = UNSEEDED) -> None:
+                texts: Sequence[str] | None = None, seed: int = UNSEEDED,
+                answers: Sequence[str | None] | None = None) -> None:
     """One shard of one model/task: the given per-sample metrics (fractions), flags
-    (comma strings) and prediction/reference texts."""
+    (comma strings), prediction/reference texts and extracted answers (default: null)."""
     n = len(sample_ids)
     frame = pd.DataFrame({
         "run_id": run_dir.name, "model": model, "task": task, "sample_id": list(sample_ids),
@@ -28,6 +29,7 @@ def write_group(run_dir: Path, model: str, task: str, sample_ids: Sequence[str],
         "flags": list(flags) if flags else [""] * n,
         "prediction": list(texts) if texts else ["answer"] * n,
         "reference": list(texts) if texts else ["reference"] * n,
+        "answer": list(answers) if answers else [None] * n,
         **{METRIC_PREFIX + name: list(values) for name, values in metrics.items()},
     })
     columns = [METRIC_PREFIX + name for name in metrics]

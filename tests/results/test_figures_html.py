@@ -221,6 +221,24 @@ def test_examples_only_when_given(page, leaderboard, deltas, flags):
     assert 'id="examples"' not in empty
 
 
+def test_examples_show_the_extracted_answer(leaderboard, deltas, flags):
+    examples = pd.DataFrame([
+        {"model": "llama-8b", "seed": "greedy", "task": "longhealth", "sample_id": "p/0",
+         "reference": "B", "prediction": "The correct answer is B: x", "answer": "B<i>"},
+        {"model": "llama-8b", "seed": "greedy", "task": "longhealth", "sample_id": "p/1",
+         "reference": "C", "prediction": "I would say C", "answer": ""},
+        {"model": "llama-8b", "seed": "greedy", "task": "meqsum", "sample_id": "q-1",
+         "reference": "ref", "prediction": "pred", "answer": None},
+    ])
+    page = render_html(_content(leaderboard, deltas, flags, {}, examples=examples))
+    blocks = page.split('<div class="example">')[1:]
+    assert len(blocks) == 3
+    assert "<p>Answer extracted</p><pre>B&lt;i&gt;</pre>" in blocks[0]  # escaped
+    assert blocks[0].index("Prediction") < blocks[0].index("Answer extracted")
+    assert '<p>Answer extracted</p><p class="muted">none found</p>' in blocks[1]
+    assert "Answer extracted" not in blocks[2]  # a task that extracts nothing
+
+
 def test_write_html_is_atomic(tmp_path, leaderboard, deltas, flags):
     target = tmp_path / "out" / "report.html"
     assert write_html(_content(leaderboard, deltas, flags, {}), target) == target

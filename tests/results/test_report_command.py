@@ -10,10 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from clue_ray.cli import main
 from clue_ray.demo.datasets import synthetic_records
+from clue_ray.rows import shard_files
 from clue_ray.tasks.registry import TASKS
 
 SHINGLE_WORDS = 5
@@ -99,6 +101,33 @@ def test_report_on_a_sweep_writes_every_file_and_no_credentialed_text(
     assert len(secret) > 500
     assert not [s for s in secret if s in everything]
     assert any(s in everything for s in public)  # public examples were asked for and shown
+
+
+def test_a_sweep_stores_the_answer_and_the_report_shows_it(simulated_sweep, tmp_path, capsys):
+    scores = [p for p in shard_files(simulated_sweep.output_dir) if "scores=" in str(p)]
+    assert scores and all("answer" in pq.read_schema(p).names for p in scores)
+    rows = simulated_sweep.rows
+    general = rows[rows.model == "test-general"]
+    answered = ~general["context_overflow"]
+    # the simulated engine always says "The correct answer is A: none"
+    by_task = {t: set(g.loc[answered, "answer"].map(lambda a: "null" if pd.isna(a) else a))
+               for t, g in general.groupby("task")}
+    assert by_task["longhealth"] == {"A"} and by_task["mednli"] == {""}
+    assert by_task["medisumcode"] == {""}
+    assert by_task["meqsum"] == by_task["problem_summary"] == by_task["medisumqa"] == {"null"}
+    assert general.loc[~answered, "answer"].isna().all()
+    out = tmp_path / "report"
+    assert main(["report", f"results={simulated_sweep.output_dir}", f"out={out}",
+                 "examples=1", "bootstrap.resamples=500"]) == 0
+    capsys.readouterr()
+    page = (out / "report.html").read_text(encoding="utf-8")
+    blocks = page.split('<div class="example">')[1:]
+    longhealth = [b for b in blocks if " · longhealth · " in b]
+    meqsum = [b for b in blocks if " · meqsum · " in b]
+    assert longhealth and meqsum
+    # the parameterless baseline answers option A too
+    assert all("<p>Answer extracted</p><pre>A</pre>" in b for b in longhealth)
+    assert not any("Answer extracted" in b for b in meqsum)
 
 
 @pytest.mark.parametrize(("overrides", "message"), [

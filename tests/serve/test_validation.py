@@ -107,12 +107,15 @@ def test_a_batch_mixing_tasks_answers_each_request_as_if_alone(references, scori
             {"prediction": "contradiction", "reference": "contradiction"}]}, references),
     ]
     together = score_jobs(scorer, jobs)
-    alone = [answer(job, scorer.score(job.task, job.items)) for job in jobs]
+    alone = [answer(job, scorer.score(job.task, job.items), scorer.answers(job.task, job.items))
+             for job in jobs]
     assert together == alone
-    assert together[0] == {"samples": [{"index": 0, "metrics": {"accuracy": 1.0}},
-                                       {"index": 1, "metrics": {"accuracy": 0.0}}],
-                           "aggregate": {"accuracy": 50.0}}
+    assert together[0] == {"samples": [
+        {"index": 0, "answer": "entailment", "metrics": {"accuracy": 1.0}},
+        {"index": 1, "answer": "neutral", "metrics": {"accuracy": 0.0}}],
+        "aggregate": {"accuracy": 50.0}}
     assert set(together[1]["aggregate"]) >= {"accuracy"}
+    assert {s["answer"] for s in together[1]["samples"]} == {"B"}
 
 
 def test_loopback_rule_and_token_sources(monkeypatch, capsys):

@@ -103,6 +103,24 @@ def test_the_yaml_form_scores_with_mednli_accuracy_and_flags_an_answer_without_a
     assert task.level == 3 and task.headline_metric == "accuracy" and not task.credentialed
 
 
+def test_each_form_extracts_the_answer_its_rule_reads(tmp_path):
+    yaml_task, module_task = load_user_tasks([str(TASK_YAML), str(TASK_PY)])
+    assert yaml_task.extract_answer is not None and module_task.extract_answer is not None
+    assert yaml_task.extract_answer("Urgent, not routine.") == "urgent, routine"  # labels named
+    assert yaml_task.extract_answer("see the GP") == ""
+    assert module_task.extract_answer("Urgent, not routine.") == "urgent"  # the first word
+    assert module_task.extract_answer("...") == ""
+    (unlabelled,) = load_user_tasks([str(written_task(tmp_path, labels=None))])
+    assert unlabelled.extract_answer is None  # accuracy without labels reads no answer out
+    codes_path = written_task(tmp_path, metrics="icd10", labels=None, headline_metric=None)
+    (codes,) = load_user_tasks([str(codes_path)])
+    assert codes.extract_answer is not None
+    assert codes.extract_answer("I10 and E11.9") == "I10, E119"
+    text_path = written_task(tmp_path, metrics="text", labels=None, headline_metric=None)
+    (text,) = load_user_tasks([str(text_path)])
+    assert text.extract_answer is None
+
+
 @pytest.mark.parametrize(("changes", "message"), [
     ({"metrics": "bleu"}, "unknown metrics 'bleu' (one of: accuracy, text, icd10)"),
     ({"headline_metric": "rougeL"}, "headline_metric 'rougeL' is not one of the task's metrics"),

@@ -1,6 +1,7 @@
 """A task of your own as a Python file (README, "Adding a task"): the worked example's notes,
 scored by a rule of its own that no metric set has: the answer's first word must be the label
 (MedNLI-style accuracy, which task.yaml uses, takes the label anywhere in the output).
+That first word is what the rule extracts: `extract_answer` keeps it as each row's `answer`.
 
 `clue-ray ... user_tasks=[examples/tasks/discharge_triage/strict_task.py]` imports this file
 and takes its `TASK`; a run ships its functions to the Ray workers by value, so it needs no
@@ -70,5 +71,6 @@ TASK = TaskDefinition(
     name=SPEC.name, headline_metric="first_word_accuracy", credentialed=False,
     expected_samples=None, obtain_from="synthetic, examples/tasks/discharge_triage/generate.py",
     read_samples=samples, read_references=references, score_sample=score_sample,
-    answer_followed=starts_with_a_label, baseline=first_shot_answer, own_spec=SPEC,
+    answer_followed=starts_with_a_label, extract_answer=first_word, baseline=first_shot_answer,
+    own_spec=SPEC,
 )
