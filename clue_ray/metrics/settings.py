@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+# Raised whenever scoring code (not settings) changes a score or a flag, so that scores made
+# before and after never share a scoring id. 2: UMLS without the abbreviation detector.
+SCORER_REVISION = 2
+
 
 class UmlsMode(StrEnum):
     """Whether the UMLS metrics are computed ("disabled": they are absent, not zero)."""

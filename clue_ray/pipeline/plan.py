@@ -12,7 +12,7 @@ from clue_ray.conf_files import available, chat_template_text
 from clue_ray.config import RunCommand, load_model
 from clue_ray.engines.registry import engine_for, engine_plugin
 from clue_ray.errors import ConfigError, DatasetError
-from clue_ray.metrics.settings import ScoringSettings
+from clue_ray.metrics.settings import SCORER_REVISION, ScoringSettings
 from clue_ray.models import ModelSettings
 from clue_ray.rows import UNSEEDED
 from clue_ray.tasks.definition import TaskDefinition
@@ -175,10 +175,11 @@ def _engine_dtype(cmd: RunCommand) -> str | None:
 
 
 def derive_scoring_id(scoring: ScoringSettings) -> str:
-    """A digest of the scoring settings that change scores or flags (not batch sizes); local
-    paths count as resolved."""
+    """A digest of the scoring settings that change scores or flags (not batch sizes; local
+    paths count as resolved) and of the scorer code's revision."""
     bert, spacy = scoring.bertscore, scoring.scispacy
     payload = {
+        "scorer_revision": SCORER_REVISION,
         "bertscore": [bert.model, bert.num_layers, bert.max_length],
         "umls": scoring.umls,
         "scispacy": [spacy.spacy_model, spacy.linker_name, spacy.kb_dir],
