@@ -25,7 +25,7 @@ from clue_ray.results.load import ModelInfo, load_results
 from clue_ray.results.report import write_report
 from clue_ray.results.settings import BootstrapSettings
 from clue_ray.rows import METRIC_PREFIX
-from clue_ray.tasks.registry import TASKS
+from clue_ray.tasks.registry import CLUE
 
 
 def task_rows(task: str, skill: float, rng: np.random.Generator) -> pd.DataFrame:
@@ -35,11 +35,11 @@ def task_rows(task: str, skill: float, rng: np.random.Generator) -> pd.DataFrame
                for s in ("task1", "task2", "task3") for r in range(5)]
         subtasks = [i.split("/")[2] for i in ids]
     else:
-        ids, subtasks = [str(i) for i in range(TASKS[task].expected_samples)], None
+        ids, subtasks = [str(i) for i in range(CLUE[task].expected_samples)], None
     binary = task in ("mednli", "longhealth")
     values = (rng.random(len(ids)) < skill) if binary else rng.beta(2, 2 / skill - 2, len(ids))
     return pd.DataFrame({"task": task, "sample_id": ids, "subtask": subtasks, "seed": -1,
-                         "flags": "", METRIC_PREFIX + TASKS[task].headline_metric
+                         "flags": "", METRIC_PREFIX + CLUE[task].headline_metric
                          if task != "longhealth" else METRIC_PREFIX + "accuracy":
                          values.astype(float)})
 
@@ -52,7 +52,7 @@ def build_results(root: Path, pairs: int) -> dict[str, ModelInfo]:
         for name, info, skill in ((f"base-{pair}", ModelInfo("general", None), 0.5),
                                   (f"bio-{pair}", ModelInfo("biomedical", f"base-{pair}"), 0.45)):
             models[name] = info
-            for task in TASKS:
+            for task in CLUE:
                 frame = task_rows(task, skill, rng).assign(run_id="bench", model=name)
                 metrics = [c for c in frame.columns if c.startswith(METRIC_PREFIX)]
                 write_rows(root / "bench", name, task, frame, metrics, "bench", inference=False)

@@ -27,6 +27,7 @@ from clue_ray.pipeline.ray_session import ensure_ray
 from clue_ray.serve.app import check_scoring, prepare, scoring_application
 from clue_ray.serve.batch_scoring import reference_index
 from clue_ray.serve.settings import free_port
+from clue_ray.tasks.registry import CLUE
 
 Request = tuple[str, list[dict[str, str]]]
 
@@ -67,7 +68,7 @@ def served(url: str, load: list[Request], clients: int) -> tuple[float, int]:
 def in_process(cmd: ServeCommand, load: list[Request]) -> float:
     """Wall seconds to score the same items in this process, each task in one call."""
     index = reference_index(cmd.tasks, Path(cmd.data_dir))
-    scorer = TaskScorer(cmd.scoring, cmd.tasks)
+    scorer = TaskScorer(cmd.scoring, CLUE.pick(cmd.tasks))
     scorer.load()
     by_task: dict[str, list[ScoreItem]] = {}
     for task, items in load:

@@ -56,12 +56,12 @@ def sequential_flow(cmd: RunCommand) -> tuple[float, float, int]:
     plan = make_plan(cmd)
     busy = wall = 0.0
     loads = 0
-    scorer = TaskScorer(plan.cmd.scoring, plan.cmd.tasks)
+    scorer = TaskScorer(plan.cmd.scoring, plan.tasks.pick(plan.cmd.tasks))
     for model in [m for m in plan.models if m.kind != "baseline"]:  # the baseline has no engine
         for task, refs in plan.references.items():
             started = time.perf_counter()  # its wall includes building the prompts
             rows = build_rows(plan.run_id, model, task, Path(plan.cmd.data_dir),
-                              plan.cmd.longhealth, [(r.sample_id, -1) for r in refs])
+                              plan.task_options, [(r.sample_id, -1) for r in refs])
             engine = SimulatedEngine(plan.cmd.engine.simulated)  # a load per task
             loads += 1
             generated = []

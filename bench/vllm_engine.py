@@ -49,7 +49,7 @@ def prompt_rows(cmd: RunCommand) -> list[dict]:
     rows = []
     for task, refs in plan.references.items():
         rows += build_rows(plan.run_id, model, task, Path(plan.cmd.data_dir),
-                           plan.cmd.longhealth, [(r.sample_id, -1) for r in refs])
+                           plan.task_options, [(r.sample_id, -1) for r in refs])
     return [r for r in rows if not r["context_overflow"]]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, is_dataclass
 from enum import Enum
-from typing import TypeVar, get_type_hints
+from typing import Any, TypeVar, get_type_hints
 
 from clue_ray.cluster import ClusterSettings
 from clue_ray.conf_files import available, conf_dir
@@ -16,7 +16,6 @@ from clue_ray.metrics.settings import ScoringSettings
 from clue_ray.models import ModelSettings
 from clue_ray.results.settings import BootstrapSettings
 from clue_ray.serve.settings import ServeSettings
-from clue_ray.tasks.settings import LongHealthSettings
 
 T = TypeVar("T")
 
@@ -31,7 +30,7 @@ class PromptsCommand:
     tokenizer: str | None
     chat_template: str | None
     max_context: int | None
-    longhealth: LongHealthSettings
+    task_options: dict[str, Any]
     user_tasks: list[str]
 
 
@@ -69,7 +68,7 @@ class RunCommand:
     engine: EngineSettings
     scoring: ScoringSettings
     cluster: ClusterSettings
-    longhealth: LongHealthSettings
+    task_options: dict[str, Any]
 
 
 @dataclass

@@ -16,7 +16,7 @@ from clue_ray.engines.settings import Decoding
 from clue_ray.errors import ConfigError
 from clue_ray.metrics.settings import UmlsMode
 from clue_ray.models import ModelKind
-from clue_ray.tasks.registry import TASKS
+from clue_ray.tasks.registry import CLUE
 
 MODELS_MD = Path(__file__).resolve().parents[2] / "shared" / "models.md"
 
@@ -25,7 +25,7 @@ MODELS_MD = Path(__file__).resolve().parents[2] / "shared" / "models.md"
 def test_every_experiment_composes_and_names_known_models(experiment):
     cmd = compose("run", [f"experiment={experiment}"], RunCommand)
     assert cmd.experiment_name == experiment
-    assert cmd.models and set(cmd.tasks) <= set(TASKS)
+    assert cmd.models and set(cmd.tasks) <= set(CLUE)
     for name in cmd.models:
         load_model(name)
     assert getattr(cmd.engine, cmd.engine.kind) is not None

@@ -4,7 +4,8 @@ counts, those inside functions too (and `importlib.import_module("...")` calls).
 The rules:
 - tasks/ and metrics/ import neither Ray, vLLM, Hydra nor OmegaConf, nor an outer layer
   (engines, pipeline, planning, results, serve, demo, commands, cli, config), not even
-  through a module they import;
+  through a module they import; metrics/ imports nothing of tasks/ (scoring is handed the
+  tasks' declarations);
 - only engines/, pipeline/, serve/ and commands/ import ray or vllm themselves;
 - results/ imports no pipeline/ (nor engines, planning, serve, commands, cli, config), not even
   through a module it imports;
@@ -30,6 +31,7 @@ RAY_LAYERS = ("engines", "pipeline", "serve", "commands")
 # (the layers a rule holds for, the imports it forbids, whether imports of imports count)
 RULES = (
     (("tasks", "metrics"), FRAMEWORKS + OUTER, True),
+    (("metrics",), ("clue_ray.tasks",), True),  # a task comes with its scorer, not the reverse
     (("results",), tuple(m for m in OUTER if m != "clue_ray.results") + ("ray", "vllm"), True),
     (("rows",), ("clue_ray",), True),
 )

@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 import clue_ray
-from clue_ray.tasks.registry import TASKS
+from clue_ray.tasks.registry import CLUE
 
 PACKAGE_DIR = Path(clue_ray.__file__).parent
 EXEMPT = ("demo/datasets.py",)
@@ -62,7 +62,7 @@ def outer_uses(package_dir: Path = PACKAGE_DIR) -> dict[str, list[str]]:
         relative = path.relative_to(package_dir).as_posix()
         if relative.startswith("tasks/") or relative in EXEMPT:
             continue
-        if uses := task_name_uses(path.read_text(encoding="utf-8"), set(TASKS)):
+        if uses := task_name_uses(path.read_text(encoding="utf-8"), set(CLUE)):
             found[relative] = uses
     return found
 
@@ -81,5 +81,5 @@ def test_the_check_finds_a_branch_on_a_task_name():
         '        return 2\n'
         '    return {"medisumcode": 3}\n'
     )
-    assert task_name_uses(source, set(TASKS)) == [
+    assert task_name_uses(source, set(CLUE)) == [
         "3: 'mednli'", "3: task == 'mednli'", "5: row.task in ('x', 'y')", "7: 'medisumcode'"]

@@ -15,7 +15,6 @@ from clue_ray.planning.measure import measure_model, stand_in_tokenizer
 from clue_ray.planning.projection import HOUR_S, calibrate, gpu_seconds
 from clue_ray.planning.settings import PlanSettings
 from clue_ray.results.text_table import format_table
-from clue_ray.tasks.user_tasks import user_tasks_added
 
 PREFIX = "plan."
 HEADER = ("model", "task", "prompts", "prompt_tokens", "max_output_tokens", "overflow",
@@ -33,8 +32,7 @@ def run_plan(overrides: list[str]) -> int:
         else:
             run_args.append(override)
     cmd = compose("run", run_args, RunCommand)
-    with user_tasks_added(cmd.user_tasks):
-        return print_projection(cmd, compose("plan", plan_args, PlanSettings))
+    return print_projection(cmd, compose("plan", plan_args, PlanSettings))
 
 
 def print_projection(cmd: RunCommand, settings: PlanSettings) -> int:

@@ -12,10 +12,11 @@ from clue_ray.conf_files import chat_template_text
 from clue_ray.config import PromptsCommand
 from clue_ray.errors import ConfigError
 from clue_ray.fileio import write_jsonl
-from clue_ray.tasks.registry import build_samples, task_info
+from clue_ray.tasks.definition import TaskDefinition
+from clue_ray.tasks.options import parse_options
 from clue_ray.tasks.render import ChatRenderer, load_tokenizer
 from clue_ray.tasks.sample import Sample
-from clue_ray.tasks.user_tasks import user_tasks_added
+from clue_ray.tasks.user_tasks import task_set
 
 PROGRESS_EVERY_S = 5.0
 
@@ -23,16 +24,12 @@ PROGRESS_EVERY_S = 5.0
 def run_prompts(cmd: PromptsCommand) -> int:
     """Build the task's prompts (rendered when a tokenizer is given) and write them; the task
     may be one of `user_tasks`."""
-    with user_tasks_added(cmd.user_tasks):
-        return _write_prompts(cmd)
-
-
-def _write_prompts(cmd: PromptsCommand) -> int:
-    task_info(cmd.task)
-    renderer = _renderer(cmd)
+    tasks = task_set(cmd.user_tasks)
+    task, options = tasks[cmd.task], parse_options(cmd.task_options, tasks, [cmd.task])
+    renderer = _renderer(cmd, task)
     max_context = cmd.max_context or (renderer.max_context if renderer else None)
     started = time.perf_counter()
-    samples = build_samples(cmd.task, Path(cmd.data_dir), renderer, cmd.longhealth, max_context)
+    samples = task.samples(Path(cmd.data_dir), renderer, options.get(cmd.task), max_context)
     count = write_jsonl(Path(cmd.out), _records(samples, renderer))
     elapsed = time.perf_counter() - started
     print(
@@ -43,9 +40,9 @@ def _write_prompts(cmd: PromptsCommand) -> int:
     return 0
 
 
-def _renderer(cmd: PromptsCommand) -> ChatRenderer | None:
+def _renderer(cmd: PromptsCommand, task: TaskDefinition) -> ChatRenderer | None:
     if cmd.tokenizer is None:
-        if task_info(cmd.task).needs_tokenizer:
+        if task.needs_tokenizer:
             raise ConfigError(f"{cmd.task} prompts need a tokenizer: pass tokenizer=DIR")
         return None
     return ChatRenderer(load_tokenizer(cmd.tokenizer),

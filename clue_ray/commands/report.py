@@ -9,7 +9,7 @@ from clue_ray.config import ReportCommand, load_model
 from clue_ray.errors import ConfigError
 from clue_ray.results.load import ModelInfo
 from clue_ray.results.report import write_report
-from clue_ray.tasks.user_tasks import user_tasks_added
+from clue_ray.tasks.user_tasks import task_set
 
 
 def registry_info(name: str) -> ModelInfo | None:
@@ -37,6 +37,6 @@ def run_report(cmd: ReportCommand) -> int:
     if Path(cmd.out).exists() and not Path(cmd.out).is_dir():
         raise ConfigError(f"out={cmd.out} is a file: the report is a folder (leaderboard.csv, "
                           "report.html, ...); choose another out")
-    with user_tasks_added(cmd.user_tasks):
-        write_report(results, Path(cmd.out), cmd.bootstrap, cmd.examples, registry_info)
+    write_report(results, Path(cmd.out), cmd.bootstrap, cmd.examples, registry_info,
+                 task_set(cmd.user_tasks))
     return 0

@@ -12,8 +12,7 @@ from clue_ray.fileio import json_safe, write_atomic
 from clue_ray.metrics.aggregate import aggregate_task
 from clue_ray.metrics.scoring import ScoreItem, TaskScorer
 from clue_ray.tasks.readers import read_jsonl, require_object, require_str
-from clue_ray.tasks.registry import build_references, task_info
-from clue_ray.tasks.user_tasks import user_tasks_added
+from clue_ray.tasks.user_tasks import task_set
 
 
 def read_predictions(path: Path, known_ids: set[str]) -> dict[str, str]:
@@ -35,13 +34,8 @@ def read_predictions(path: Path, known_ids: set[str]) -> dict[str, str]:
 def run_score(cmd: ScoreCommand) -> int:
     """Score, aggregate (mean x 100) and write `{"samples": [...], "aggregate": {...}}` (each
     sample with its `answer`, as score rows keep it); the task may be one of `user_tasks`."""
-    with user_tasks_added(cmd.user_tasks):
-        return _score(cmd)
-
-
-def _score(cmd: ScoreCommand) -> int:
-    task_info(cmd.task)
-    references = build_references(cmd.task, Path(cmd.data_dir))
+    task = task_set(cmd.user_tasks)[cmd.task]
+    references = task.read_references(Path(cmd.data_dir))
     predictions = read_predictions(Path(cmd.predictions), {r.sample_id for r in references})
     items = [
         ScoreItem(r.sample_id, cmd.task, r.subtask, r.reference, predictions[r.sample_id])
@@ -52,10 +46,10 @@ def _score(cmd: ScoreCommand) -> int:
     if missing:
         print(f"warning: {missing} of {len(references)} samples have no prediction and are "
               "not scored", file=sys.stderr)
-    scorer = TaskScorer(cmd.scoring, [cmd.task])
+    scorer = TaskScorer(cmd.scoring, [task])
     per_sample = scorer.score(cmd.task, items)
     answers = scorer.answers(cmd.task, items)
-    aggregate = aggregate_task(cmd.task, per_sample, [item.subtask for item in items])
+    aggregate = aggregate_task(task, per_sample, [item.subtask for item in items])
     result = {
         "samples": [
             {"sample_id": item.sample_id, "answer": answer, "metrics": metrics}

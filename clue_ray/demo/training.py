@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from clue_ray.demo.datasets import DatasetSizes, write_datasets
-from clue_ray.tasks.registry import TASKS
+from clue_ray.tasks.registry import CLUE
 from clue_ray.tasks.render import ChatRenderer
 from clue_ray.tasks.sample import Sample
 from clue_ray.tasks.settings import LongHealthSettings
@@ -31,7 +31,7 @@ LEARNING_RATE = 3e-3
 
 def target_text(sample: Sample) -> str:
     """What the model should answer: the reference in the task's answer format."""
-    return TASKS[sample.task].ideal_answer(sample)
+    return CLUE[sample.task].ideal_answer(sample)
 
 
 def training_samples(data_dir: Path, renderer: ChatRenderer) -> list[Sample]:
@@ -39,9 +39,9 @@ def training_samples(data_dir: Path, renderer: ChatRenderer) -> list[Sample]:
     of those that do (LongHealth), fitted to the training context."""
     settings = LongHealthSettings(seed=TRAIN_DATA_SEED, fit_to_context=True,
                                   reserve_template_tokens=True, max_reserve=256)
-    samples = [s for task in TASKS.values() if not task.needs_tokenizer
+    samples = [s for task in CLUE.values() if not task.needs_tokenizer
                for s in task.samples(data_dir)]
-    for task in (task for task in TASKS.values() if task.needs_tokenizer):
+    for task in (task for task in CLUE.values() if task.needs_tokenizer):
         builder = task.builder(data_dir, renderer, settings, MAX_PROMPT_TOKENS)
         samples += [builder.sample(i) for i in builder.sample_ids()
                     if i.rsplit("/", 1)[1] == FIRST_REPEAT]

@@ -18,8 +18,7 @@ from clue_ray.engines.plugin import EnginePlugin, StageRequest
 from clue_ray.engines.settings import EngineSettings
 from clue_ray.models import ModelSettings
 from clue_ray.rows import PROMPT_COLUMNS, require_columns
-from clue_ray.tasks.definition import TaskDefinition
-from clue_ray.tasks.registry import register_tasks
+from clue_ray.tasks.registry import CLUE, TaskSet
 
 if TYPE_CHECKING:
     from ray.data import Dataset
@@ -31,7 +30,8 @@ NEEDS = ("sample_id", "task", "prompt", "prompt_tokens", "max_tokens", "seed",
 class ActorPoolEngine(EnginePlugin):
     """An engine run by `EngineStage` actors, `cluster.engine_replicas` of them."""
 
-    def make_engine(self, model: ModelSettings, settings: EngineSettings) -> Engine:
+    def make_engine(self, model: ModelSettings, settings: EngineSettings,
+                    tasks: TaskSet) -> Engine:
         """The engine one actor holds (loaded in the actor's constructor)."""
         raise NotImplementedError(f"engine '{self.name}' makes no engine")
 
@@ -48,8 +48,7 @@ class ActorPoolEngine(EnginePlugin):
         return dataset.map_batches(
             EngineStage,
             fn_constructor_kwargs={"plugin": self, "model": request.model,
-                                   "settings": request.engine,
-                                   "user_tasks": request.user_tasks},
+                                   "settings": request.engine, "tasks": request.tasks},
             batch_size=request.engine.batch_size(),
             batch_format="pandas",
             compute=ray.data.ActorPoolStrategy(
@@ -61,13 +60,12 @@ class ActorPoolEngine(EnginePlugin):
 
 class EngineStage:
     """Callable class for `Dataset.map_batches`: one engine per actor, made by the engine's
-    declaration in __init__ (called on `calls_per_actor` threads at once). `user_tasks`: the
-    run's users' tasks, registered here (the baseline's rule is a task's)."""
+    declaration in __init__ (called on `calls_per_actor` threads at once). `tasks`: the
+    run's tasks (the baseline's rule is a task's)."""
 
     def __init__(self, plugin: ActorPoolEngine, model: ModelSettings, settings: EngineSettings,
-                 user_tasks: tuple[TaskDefinition, ...] = ()) -> None:
-        register_tasks(user_tasks)
-        self.engine = plugin.make_engine(model, settings)
+                 tasks: TaskSet = CLUE) -> None:
+        self.engine = plugin.make_engine(model, settings, tasks)
         self.actor = f"{socket.gethostname()}:{os.getpid()}"
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:

@@ -31,6 +31,7 @@ from clue_ray.engines.settings import EngineSettings
 from clue_ray.engines.stop_tokens import model_stop_ids
 from clue_ray.errors import ConfigError
 from clue_ray.models import ModelSettings
+from clue_ray.tasks.registry import TaskSet
 from clue_ray.tasks.render import load_tokenizer
 
 RETRYABLE_STATUS = (408, 429, 500, 502, 503, 504)
@@ -164,7 +165,8 @@ class OpenAIPlugin(ActorPoolEngine):
         while another drains (the engine's bound still holds)."""
         return math.ceil(section.max_in_flight / section.batch_size) + 1
 
-    def make_engine(self, model: ModelSettings, settings: EngineSettings) -> Engine:
+    def make_engine(self, model: ModelSettings, settings: EngineSettings,
+                    tasks: TaskSet) -> Engine:
         return OpenAIEngine(model, settings.section(), settings.decoding)
 
 

@@ -14,11 +14,10 @@ from typing import TYPE_CHECKING, Any
 from clue_ray.cluster import ClusterSettings
 from clue_ray.engines.settings import EngineSettings
 from clue_ray.models import ModelSettings
+from clue_ray.tasks.registry import CLUE, TaskSet
 
 if TYPE_CHECKING:
     from ray.data import Dataset
-
-    from clue_ray.tasks.definition import TaskDefinition
 
 
 @dataclass(frozen=True)
@@ -52,12 +51,12 @@ class ReplicaShape:
 @dataclass(frozen=True)
 class StageRequest:
     """What an engine's stage is built from: the model, the run's engine and cluster
-    settings, and the users' tasks the run's actors are handed."""
+    settings, and the run's tasks (handed to its actors)."""
 
     model: ModelSettings
     engine: EngineSettings
     cluster: ClusterSettings
-    user_tasks: tuple[TaskDefinition, ...] = ()
+    tasks: TaskSet = CLUE
 
 
 class EnginePlugin:

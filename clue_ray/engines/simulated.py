@@ -16,6 +16,7 @@ from clue_ray.engines.actor_pool import ActorPoolEngine
 from clue_ray.engines.base import Engine, Generation, PromptRow
 from clue_ray.engines.settings import EngineSettings
 from clue_ray.models import ModelSettings
+from clue_ray.tasks.registry import TaskSet
 
 
 @dataclass
@@ -68,7 +69,8 @@ class SimulatedPlugin(ActorPoolEngine):
     name = "simulated"
     settings_type = SimulatedSettings
 
-    def make_engine(self, model: ModelSettings, settings: EngineSettings) -> Engine:
+    def make_engine(self, model: ModelSettings, settings: EngineSettings,
+                    tasks: TaskSet) -> Engine:
         return SimulatedEngine(settings.section())
 
 

@@ -19,6 +19,7 @@ from clue_ray.engines.base import Engine, Generation, PromptRow, row_seed
 from clue_ray.engines.settings import EngineSettings
 from clue_ray.engines.stop_tokens import model_stop_ids
 from clue_ray.models import ModelSettings
+from clue_ray.tasks.registry import TaskSet
 from clue_ray.tasks.render import load_tokenizer
 
 
@@ -135,7 +136,8 @@ class TransformersPlugin(ActorPoolEngine):
     name = "transformers"
     settings_type = TransformersSettings
 
-    def make_engine(self, model: ModelSettings, settings: EngineSettings) -> Engine:
+    def make_engine(self, model: ModelSettings, settings: EngineSettings,
+                    tasks: TaskSet) -> Engine:
         return TransformersEngine(model, settings.section(), settings.decoding)
 
 

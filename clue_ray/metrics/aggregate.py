@@ -10,7 +10,7 @@ import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TypeVar
 
-from clue_ray.tasks.registry import task_info
+from clue_ray.metrics.scored_task import ScoredTask
 
 LEVELS = (1, 2)  # CLUE's; a user's task may open another (tasks/user_tasks.py)
 V = TypeVar("V")  # a score, or an array of bootstrap draws of it
@@ -43,7 +43,7 @@ def _by_subtask(per_sample: Sequence[Mapping[str, float]], subtasks: Sequence[st
 
 
 def aggregate_task(
-    task: str, per_sample: Sequence[Mapping[str, float]], subtasks: Sequence[str | None]
+    task: ScoredTask, per_sample: Sequence[Mapping[str, float]], subtasks: Sequence[str | None]
 ) -> dict[str, float]:
     """Mean x 100 of every metric over the samples of one task.
 
@@ -53,9 +53,8 @@ def aggregate_task(
     """
     if len(per_sample) != len(subtasks):
         raise ValueError("per_sample and subtasks differ in length")
-    definition = task_info(task)
-    if definition.subtasks:
-        return _by_subtask(per_sample, subtasks, definition.subtasks, definition.headline_metric)
+    if task.subtasks:
+        return _by_subtask(per_sample, subtasks, task.subtasks, task.headline_metric)
     result: dict[str, float] = {}
     for name in _metric_names(per_sample):
         mean = mean100(m[name] for m in per_sample if name in m)

@@ -14,8 +14,8 @@
 
 from __future__ import annotations
 
+from clue_ray.metrics.scored_task import ScoredTask
 from clue_ray.metrics.settings import RepetitionSettings
-from clue_ray.tasks.registry import task_info
 
 EMPTY_OUTPUT = "empty_output"
 REPETITION_LOOP = "repetition_loop"
@@ -41,19 +41,19 @@ def repetition_loop(text: str, settings: RepetitionSettings) -> bool:
     return False
 
 
-def instruction_not_followed(task: str, text: str) -> bool:
+def instruction_not_followed(task: ScoredTask, text: str) -> bool:
     """The answer's required form is missing (tasks without a required form: False)."""
-    followed = task_info(task).answer_followed
+    followed = task.answer_followed
     return followed is not None and not followed(text)
 
 
-def invalid_icd_codes(task: str, text: str) -> bool:
+def invalid_icd_codes(task: ScoredTask, text: str) -> bool:
     """Output holding at least one code the task's code system does not recognise."""
-    invalid = task_info(task).invalid_codes
+    invalid = task.invalid_codes
     return invalid is not None and invalid(text)
 
 
-def failure_flags(task: str, prediction: str, settings: RepetitionSettings) -> list[str]:
+def failure_flags(task: ScoredTask, prediction: str, settings: RepetitionSettings) -> list[str]:
     """The failure flags of one engine output, in `ALL_FLAGS` order."""
     if not prediction.strip():
         return [EMPTY_OUTPUT]

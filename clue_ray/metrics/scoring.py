@@ -14,10 +14,9 @@ from pathlib import Path
 from clue_ray.errors import not_one_of
 from clue_ray.metrics.bertscore import BertScorer, check_model
 from clue_ray.metrics.rouge import ROUGE_TYPES, rouge_scores
+from clue_ray.metrics.scored_task import Metrics, ScoredTask
 from clue_ray.metrics.settings import ScoringSettings, UmlsMode
 from clue_ray.metrics.umls import UmlsScorer, check_kb_dir, check_pipeline
-from clue_ray.tasks.definition import Metrics
-from clue_ray.tasks.registry import task_info
 
 Group = Callable[[Sequence["ScoreItem"]], list[Metrics]]  # one batched metric computation
 
@@ -35,21 +34,27 @@ class ScoreItem:
 
 
 class TaskScorer:
-    """Scores the selected tasks; BERTScore and UMLS models load lazily, once each."""
+    """Scores the selected tasks (their declarations, handed over); BERTScore and UMLS models
+    load lazily, once each."""
 
-    def __init__(self, settings: ScoringSettings, tasks: Iterable[str]) -> None:
+    def __init__(self, settings: ScoringSettings, tasks: Iterable[ScoredTask]) -> None:
         if settings.umls not in {mode.value for mode in UmlsMode}:  # settings made in code
             raise not_one_of("scoring.umls", settings.umls, UmlsMode)
         self.settings = settings
-        self.tasks = tuple(tasks)
-        for task in self.tasks:
-            task_info(task)
+        self.declarations = {task.name: task for task in tasks}
+        self.tasks = tuple(self.declarations)
         self._bert: BertScorer | None = None
         self._umls: UmlsScorer | None = None
 
+    def task(self, name: str) -> ScoredTask:
+        """The declaration of one of the scorer's tasks (KeyError for another)."""
+        if name not in self.declarations:
+            raise KeyError(f"task '{name}' is not among this scorer's ({', '.join(self.tasks)})")
+        return self.declarations[name]
+
     def metric_names(self, task: str) -> tuple[str, ...]:
         """Per-sample metric names of the task's declaration, less UMLS when disabled."""
-        declared = task_info(task).metric_names
+        declared = self.task(task).metric_names
         if self.settings.umls == UmlsMode.disabled:
             return tuple(m for m in declared if not m.startswith("umls_"))
         return declared
@@ -59,7 +64,7 @@ class TaskScorer:
         BERTScore, UMLS (those it declares and the settings enable)."""
         names = self.metric_names(task)
         found: list[tuple[str, Group]] = []
-        rule = task_info(task).score_sample
+        rule = self.task(task).score_sample
         if rule is not None:
             found.append((task, lambda items: [rule(i.prediction, i.reference) for i in items]))
         if any(n in ROUGE_TYPES for n in names):
@@ -107,7 +112,7 @@ class TaskScorer:
     def answers(self, task: str, items: Sequence[ScoreItem]) -> list[str | None]:
         """What the task's declaration extracts from each prediction ("" when it finds
         nothing); all None for a task that extracts nothing."""
-        extract = task_info(task).extract_answer
+        extract = self.task(task).extract_answer
         return [extract(item.prediction) if extract else None for item in items]
 
     def score_each_group(self, task: str, items: Sequence[ScoreItem]

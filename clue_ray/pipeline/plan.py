@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from clue_ray.conf_files import available, chat_template_text
 from clue_ray.config import RunCommand, load_model
@@ -16,15 +17,17 @@ from clue_ray.metrics.settings import SCORER_REVISION, ScoringSettings
 from clue_ray.models import ModelSettings
 from clue_ray.rows import UNSEEDED
 from clue_ray.tasks.definition import TaskDefinition
-from clue_ray.tasks.registry import BUILT_IN, TASKS, Reference, build_references, task_info
-from clue_ray.tasks.settings import SETTINGS_SECTION
+from clue_ray.tasks.options import parse_options
+from clue_ray.tasks.registry import BUILT_IN, CLUE, TaskSet
+from clue_ray.tasks.sample import Reference
 from clue_ray.tasks.spec import raw_prompts
+from clue_ray.tasks.user_tasks import task_set
 
 
 @dataclass(frozen=True)
 class Plan:
     """A validated sweep: models, the references of every selected task, the run folder, and
-    the declarations of the selected users' tasks (handed to every stage actor)."""
+    the tasks it knows (CLUE's and its `user_tasks`, handed to every stage actor)."""
 
     cmd: RunCommand
     models: tuple[ModelSettings, ...]
@@ -33,7 +36,8 @@ class Plan:
     run_id: str
     run_dir: Path
     scoring_id: str
-    user_tasks: tuple[TaskDefinition, ...] = ()
+    tasks: TaskSet = CLUE
+    task_options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def seeds(self) -> list[int]:
@@ -42,43 +46,44 @@ class Plan:
 
 
 def make_plan(cmd: RunCommand) -> Plan:
-    """Validate the sweep and derive its run id; raises ConfigError / DatasetError. Users'
-    tasks are read from the registry: the caller adds them (registry.added_tasks)."""
+    """Validate the sweep and derive its run id; raises ConfigError / DatasetError. The
+    users' tasks of `cmd.user_tasks` are loaded and checked here."""
+    tasks = task_set(cmd.user_tasks)
     _check_engine(cmd)
-    _check_selection(cmd)
+    _check_selection(cmd, tasks)
+    options = parse_options(cmd.task_options, tasks, cmd.tasks)
     models = tuple(load_model(name) for name in cmd.models)
     for model in models:
         chat_template_text(model.chat_template)
-    _check_models(cmd, models)
+    _check_models(cmd, models, tasks)
     data_dir = Path(cmd.data_dir)
     references, checksums = {}, {}
     for task in cmd.tasks:
         try:
-            refs = build_references(task, data_dir)
+            refs = tasks.references(task, data_dir)
         except DatasetError as err:
             raise DatasetError(err.path, f"{str(err).split(': ', 1)[1]} [override: data_dir=DIR]"
                                ) from None
         references[task] = refs[: cmd.limit] if cmd.limit else refs
-        checksums[task] = file_sha256(data_dir / TASKS[task].source_file)
-    run_id = cmd.run_id or derive_run_id(cmd, models, checksums)
+        checksums[task] = file_sha256(data_dir / tasks[task].source_file)
+    run_id = cmd.run_id or derive_run_id(cmd, models, checksums, tasks, options)
     cmd, models = absolute_paths(cmd, models)
     return Plan(cmd, models, references, checksums, run_id, Path(cmd.output_dir) / run_id,
-                derive_scoring_id(cmd.scoring), selected_user_tasks(cmd.tasks))
+                derive_scoring_id(cmd.scoring), tasks, options)
 
 
-def selected_user_tasks(tasks: list[str]) -> tuple[TaskDefinition, ...]:
+def selected_user_tasks(cmd: RunCommand, tasks: TaskSet) -> tuple[TaskDefinition, ...]:
     """The declarations of the selected tasks that are users' own."""
-    return tuple(TASKS[t] for t in tasks if t not in BUILT_IN)
+    return tuple(tasks[t] for t in cmd.tasks if t not in BUILT_IN)
 
 
-def _check_selection(cmd: RunCommand) -> None:
+def _check_selection(cmd: RunCommand, tasks: TaskSet) -> None:
     """Models, tasks and seeds each named once; a limit that means what it says."""
     if not cmd.models:
         raise ConfigError(f"no models selected (available: {', '.join(available('model'))})")
     if not cmd.tasks:
-        raise ConfigError(f"no tasks selected (available: {', '.join(TASKS)})")
-    for task in cmd.tasks:
-        task_info(task)
+        raise ConfigError(f"no tasks selected (available: {', '.join(tasks)})")
+    tasks.pick(cmd.tasks)
     for name, values in (("models", cmd.models), ("tasks", cmd.tasks), ("seeds", cmd.seeds)):
         repeated = sorted({str(v) for v in values if list(values).count(v) > 1})
         if repeated:
@@ -125,10 +130,10 @@ def _check_engine(cmd: RunCommand) -> None:
     engine.check_settings(cmd.engine.section())
 
 
-def _check_models(cmd: RunCommand, models: tuple[ModelSettings, ...]) -> None:
+def _check_models(cmd: RunCommand, models: tuple[ModelSettings, ...], tasks: TaskSet) -> None:
     """Each model's engine accepts the model on this cluster and the selected tasks' data
     (the rule-based baseline's rows go nowhere)."""
-    credentialed = [t for t in cmd.tasks if TASKS[t].credentialed]
+    credentialed = [t for t in cmd.tasks if tasks[t].credentialed]
     for model in models:
         engine = engine_for(model, cmd.engine)
         engine.check_model(model, cmd.cluster)
@@ -144,13 +149,13 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def derive_run_id(
-    cmd: RunCommand, models: tuple[ModelSettings, ...], checksums: dict[str, str]
-) -> str:
+def derive_run_id(cmd: RunCommand, models: tuple[ModelSettings, ...],
+                  checksums: dict[str, str], tasks: TaskSet = CLUE,
+                  options: dict[str, Any] | None = None) -> str:
     """`<experiment>-<digest>`: the digest covers what changes the predictions (prompts, data,
-    models, decoding, engine and its dtype, seeds, limit, LongHealth settings, the specs of
-    users' tasks when any is selected); not scoring settings (they have their own id), output
-    paths, batch sizes or the cluster."""
+    models, decoding, engine and its dtype, seeds, limit, the selected tasks' options, the
+    specs of users' tasks when any is selected); not scoring settings (they have their own
+    id), output paths, batch sizes or the cluster."""
     engine = cmd.engine
     payload = {
         "prompts": raw_prompts(),
@@ -160,9 +165,10 @@ def derive_run_id(
         "engine": [engine.kind, engine.decoding, _engine_dtype(cmd)],
         "seeds": list(cmd.seeds),
         "limit": cmd.limit,
-        SETTINGS_SECTION: asdict(cmd.longhealth),
+        # each selected task's options, under its name (LongHealth's as they always were)
+        **{name: asdict(value) for name, value in (options or {}).items()},
     }
-    own = selected_user_tasks(cmd.tasks)
+    own = selected_user_tasks(cmd, tasks)
     if own:  # absent otherwise: the run ids of CLUE's tasks alone stay as they were
         payload["user_tasks"] = [asdict(task.spec) for task in own]
     text = json.dumps(payload, sort_keys=True, default=str)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +14,9 @@ from clue_ray.engines.context import context_length
 from clue_ray.models import ModelSettings
 from clue_ray.pipeline.prompt_cache import PromptCache
 from clue_ray.tasks.definition import SampleBuilder
-from clue_ray.tasks.registry import task_info
+from clue_ray.tasks.registry import CLUE, TaskSet
 from clue_ray.tasks.render import ChatRenderer, load_tokenizer
 from clue_ray.tasks.sample import Sample
-from clue_ray.tasks.settings import LongHealthSettings
 
 
 def make_renderer(model: ModelSettings) -> ChatRenderer:
@@ -31,17 +30,19 @@ def make_renderer(model: ModelSettings) -> ChatRenderer:
 
 class PromptBuilder:
     """Builds the prompt rows of one model, holding what is costly to load: the tokenizer
-    (with its token counts), each file task's samples and LongHealth's builder, loaded once
-    and reused by every chunk of keys given to it."""
+    (with its token counts), each file task's samples and each tokenizer-dependent task's
+    builder, loaded once and reused by every chunk of keys given to it."""
 
     def __init__(self, run_id: str, model: ModelSettings, data_dir: Path,
-                 settings: LongHealthSettings, token_ids: bool = True,
-                 cache_dir: Path | None = None, rendered: bool | None = None) -> None:
+                 options: Mapping[str, Any], token_ids: bool = True,
+                 cache_dir: Path | None = None, rendered: bool | None = None,
+                 tasks: TaskSet = CLUE) -> None:
         self.run_id = run_id
+        self.tasks = tasks
         self.rendered = not answered_by_rule(model) if rendered is None else rendered
         self.model = model
         self.data_dir = data_dir
-        self.settings = settings
+        self.options = options
         self.token_ids = token_ids
         self._renderer: ChatRenderer | None = None
         self._file_samples: dict[str, dict[str, Sample]] = {}
@@ -73,15 +74,15 @@ class PromptBuilder:
 
     def samples(self, task: str, wanted: Collection[str]) -> list[Sample]:
         """The samples of one task whose ids are wanted, in the task's order."""
-        definition = task_info(task)
+        definition = self.tasks[task]
         if not definition.needs_tokenizer:
             if task not in self._file_samples:
                 self._file_samples[task] = {
                     s.sample_id: s for s in definition.samples(self.data_dir)}
             return [s for sid, s in self._file_samples[task].items() if sid in wanted]
         if task not in self._builders:
-            builder = definition.builder(self.data_dir, self.renderer(), self.settings,
-                                         self.context())
+            builder = definition.builder(self.data_dir, self.renderer(),
+                                         self.options.get(task), self.context())
             self._builders[task] = (builder, set(builder.sample_ids()))
         builder, known = self._builders[task]
         return [builder.sample(sid) for sid in sorted(wanted) if sid in known]
@@ -139,11 +140,12 @@ def build_rows(
     model: ModelSettings,
     task: str,
     data_dir: Path,
-    settings: LongHealthSettings,
+    options: Mapping[str, Any],
     missing: Collection[tuple[str, int]],
 ) -> list[dict[str, Any]]:
-    """One row per missing (sample_id, seed) of a task, rendered for the model."""
-    return PromptBuilder(run_id, model, data_dir, settings).rows(task, missing)
+    """One row per missing (sample_id, seed) of a task, rendered for the model (`options`:
+    the tasks' parsed options, by task name)."""
+    return PromptBuilder(run_id, model, data_dir, options).rows(task, missing)
 
 
 def _sample_row(sample: Sample) -> dict[str, Any]:

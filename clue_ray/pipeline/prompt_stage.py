@@ -15,8 +15,7 @@ from clue_ray.models import ModelSettings
 from clue_ray.pipeline.prompt_rows import PromptBuilder
 from clue_ray.rows import TASK_COLUMNS
 from clue_ray.tasks.definition import TaskDefinition
-from clue_ray.tasks.registry import register_tasks, task_info
-from clue_ray.tasks.settings import LongHealthSettings
+from clue_ray.tasks.registry import CLUE, TaskSet
 
 Keys = dict[str, list[tuple[str, int]]]
 # The longest prompts go first (a task declares them per subtask, e.g. LongHealth's task2/task3
@@ -24,18 +23,18 @@ Keys = dict[str, list[tuple[str, int]]]
 OTHER_CLASS = 2
 
 
-def length_class(task: str, sample_id: str) -> int:
+def length_class(definition: TaskDefinition, sample_id: str) -> int:
     """0 for the prompts that fill the context, 1 for long bounded ones, 2 for the rest."""
-    definition = task_info(task)
     subtask = definition.subtask_of(sample_id)
     return definition.long_prompt_rank.get(subtask, OTHER_CLASS) if subtask else OTHER_CLASS
 
 
-def key_chunks(missing: Keys, chunk_rows: int) -> Iterator[dict[str, str]]:
+def key_chunks(missing: Keys, chunk_rows: int, tasks: TaskSet = CLUE
+               ) -> Iterator[dict[str, str]]:
     """Chunks of at most `chunk_rows` keys of one task each (`{"task", "keys"}`, the keys as
     JSON), the longest prompts' chunks first."""
     ordered = sorted(
-        ((length_class(task, sid), task, sid, seed) for task, keys in missing.items()
+        ((length_class(tasks[task], sid), task, sid, seed) for task, keys in missing.items()
          for sid, seed in keys),
         key=lambda k: (k[0], k[1], k[2], k[3]))
     chunk: list[tuple[str, int]] = []
@@ -52,17 +51,15 @@ def key_chunks(missing: Keys, chunk_rows: int) -> Iterator[dict[str, str]]:
 
 class PromptStage:
     """Callable class for `Dataset.map_batches`: chunks of keys in, prompt rows out (longest
-    first within the batch). `user_tasks`: the run's users' tasks, registered here (this
-    actor's process knows CLUE's alone). `rendered`: False for an engine that runs no model
-    (it is given each row's messages instead of a prompt)."""
+    first within the batch). `tasks`: the run's tasks; `options`: their parsed options.
+    `rendered`: False for an engine that runs no model (it is given each row's messages
+    instead of a prompt)."""
 
     def __init__(self, run_id: str, model: ModelSettings, data_dir: str,
-                 settings: LongHealthSettings, token_ids: bool, cache_dir: str | None,
-                 counter: Any = None, user_tasks: tuple[TaskDefinition, ...] = (),
-                 rendered: bool = True) -> None:
-        register_tasks(user_tasks)
-        self.builder = PromptBuilder(run_id, model, Path(data_dir), settings, token_ids,
-                                     Path(cache_dir) if cache_dir else None, rendered)
+                 options: dict[str, Any], token_ids: bool, cache_dir: str | None,
+                 counter: Any = None, tasks: TaskSet = CLUE, rendered: bool = True) -> None:
+        self.builder = PromptBuilder(run_id, model, Path(data_dir), options, token_ids,
+                                     Path(cache_dir) if cache_dir else None, rendered, tasks)
         self.builder.load()
         self.counter = counter  # a PromptCount actor to tell after each chunk, if any
 

@@ -34,7 +34,6 @@ from clue_ray.pipeline.resume import prepare_model
 from clue_ray.pipeline.run_lock import run_lock
 from clue_ray.pipeline.shards import clean_partial_files
 from clue_ray.results.summary import failed_rows, headline_table, load_rows, summarise
-from clue_ray.tasks.user_tasks import user_tasks_added
 from clue_ray.units import GIB
 
 ERROR_LINE = re.compile(r"^[\w.]+(Error|Exception|Exit): ")
@@ -44,14 +43,9 @@ def run_sweep(cmd: RunCommand, engines: bool = True) -> dict[str, Any]:
     """Validate, run every model, write the manifest, print the table and the failed rows;
     returns the summary (`failed`: lines of rows that ended in an engine or scorer error).
     `engines=False` only scores stored predictions (`clue-ray rescore`; `unrun`: rows left
-    without a prediction). The users' tasks of `user_tasks` count as tasks while it runs."""
-    with user_tasks_added(cmd.user_tasks):
-        return _sweep(cmd, engines)
-
-
-def _sweep(cmd: RunCommand, engines: bool) -> dict[str, Any]:
+    without a prediction). The plan holds the run's tasks, `user_tasks` included."""
     plan = make_plan(cmd)  # all checks happen before Ray starts or any model loads
-    TaskScorer(plan.cmd.scoring, plan.cmd.tasks).check_available()
+    TaskScorer(plan.cmd.scoring, plan.tasks.pick(plan.cmd.tasks)).check_available()
     free = check_output_dir(Path(cmd.output_dir))
     print(f"run {plan.run_id}: {len(plan.models)} model(s) x {len(cmd.tasks)} task(s) "
           f"-> {plan.run_dir} ({free / GIB:.1f} GiB free), scoring {plan.scoring_id}")
@@ -96,7 +90,7 @@ def _locked_sweep(plan: Plan, engines: bool) -> dict[str, Any]:
                           "rerun the same command to resume") from None
     finally:
         rows = load_rows(plan.run_dir, plan.scoring_id)
-        summaries = summarise(rows)
+        summaries = summarise(rows, plan.tasks)
         counts = {model: {"tasks": {task: {"rows": g.rows, "flags": g.flags,
                                            "scores": g.scores} for task, g in s.tasks.items()},
                           "levels": s.levels} for model, s in summaries.items()}
@@ -106,7 +100,7 @@ def _locked_sweep(plan: Plan, engines: bool) -> dict[str, Any]:
                    "engine_utilisation": _sweep_utilisation(plan, outcomes)}
         write_manifest(plan.run_dir, plan, attempt, counts)
     print()
-    print(headline_table(summaries, plan.cmd.tasks))
+    print(headline_table(summaries, plan.cmd.tasks, plan.tasks))
     failures = failed_rows(rows) + [f"  {name}: the model's pass stopped: {why}"
                                      for name, why in broken.items()]
     if failures:

@@ -16,8 +16,7 @@ from clue_ray.metrics.failures import (
 from clue_ray.metrics.scoring import ScoreItem, TaskScorer, error_text
 from clue_ray.metrics.settings import ScoringSettings
 from clue_ray.rows import METRIC_PREFIX, require_columns
-from clue_ray.tasks.definition import TaskDefinition
-from clue_ray.tasks.registry import register_tasks
+from clue_ray.tasks.registry import CLUE, TaskSet
 
 NEEDS = ("task", "subtask", "sample_id", "reference", "prediction", "engine_error",
          "context_overflow")
@@ -38,12 +37,12 @@ def metric_columns(scorer: TaskScorer, tasks: Sequence[str]) -> list[str]:
 
 class ScoringStage:
     """Callable class for `Dataset.map_batches`: adds `metric_*` columns, `flags`,
-    `scorer_error` and `answer`. `user_tasks`: the run's users' tasks, registered here."""
+    `scorer_error` and `answer`. `tasks`: the names scored, declared in `task_set` (the
+    run's tasks)."""
 
     def __init__(self, settings: ScoringSettings, tasks: Sequence[str],
-                 user_tasks: tuple[TaskDefinition, ...] = ()) -> None:
-        register_tasks(user_tasks)
-        self.scorer = TaskScorer(settings, tasks)
+                 task_set: TaskSet = CLUE) -> None:
+        self.scorer = TaskScorer(settings, task_set.pick(tasks))
         self.scorer.load()
         self.repetition = settings.repetition
         self.columns = metric_columns(self.scorer, tasks)
@@ -67,7 +66,8 @@ class ScoringStage:
                 flags[index].append(ENGINE_ERROR)
             if not flags[index]:  # the engine answered a prompt that fitted
                 text = str(row["prediction"]) if present(row["prediction"]) else ""
-                flags[index].extend(failure_flags(str(row["task"]), text, self.repetition))
+                flags[index].extend(failure_flags(self.scorer.task(str(row["task"])), text,
+                                                    self.repetition))
         for task, group in out.groupby("task", sort=False):
             scorable = [i for i in group.index if not present(out.at[i, "engine_error"])]
             failed = self._score(out, str(task), scorable)

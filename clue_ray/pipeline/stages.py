@@ -20,7 +20,7 @@ from clue_ray.pipeline.prompt_stage import Keys, PromptStage, key_chunks
 from clue_ray.pipeline.scoring_stage import ScoringStage
 from clue_ray.pipeline.shard_writer import ShardWriterStage
 from clue_ray.rows import inference_files
-from clue_ray.tasks.definition import TaskDefinition
+from clue_ray.tasks.registry import TaskSet
 from clue_ray.tasks.user_tasks import MODULE_PREFIX
 
 NODE_ID_LABEL = "ray.io/node-id"  # the label Ray gives every node
@@ -33,7 +33,7 @@ def build_dataset(plan: Plan, model: ModelSettings, missing: Keys, counter: Any 
     import ray
 
     cmd, cluster = plan.cmd, plan.cmd.cluster
-    chunks = list(key_chunks(missing, cmd.prompt_chunk_rows))
+    chunks = list(key_chunks(missing, cmd.prompt_chunk_rows, plan.tasks))
     dataset = ray.data.from_items(chunks, override_num_blocks=max(1, len(chunks)))
     low, high = cluster.prompt_builders
     engine = engine_for(model, cmd.engine)
@@ -41,12 +41,12 @@ def build_dataset(plan: Plan, model: ModelSettings, missing: Keys, counter: Any 
         PromptStage,
         fn_constructor_kwargs={"run_id": plan.run_id, "model": model,
                                "data_dir": str(Path(cmd.data_dir).resolve()),
-                               "settings": cmd.longhealth,
+                               "options": plan.task_options,
                                "token_ids": engine.capabilities.takes_token_ids,
                                "rendered": engine.capabilities.runs_a_model,
                                "cache_dir": str(cache_folder(cmd.prompt_cache_dir, plan.run_dir))
                                if cmd.prompt_cache else None, "counter": counter,
-                               "user_tasks": shipped(plan)},
+                               "tasks": shipped(plan)},
         batch_size=1,  # one chunk per call: rows leave as soon as their chunk is built
         batch_format="pandas",
         compute=ray.data.ActorPoolStrategy(min_size=low, max_size=high),
@@ -77,7 +77,7 @@ def scored(dataset: Any, plan: Plan, tasks: list[str]) -> Any:
     return dataset.map_batches(
         ScoringStage,
         fn_constructor_kwargs={"settings": plan.cmd.scoring, "tasks": tasks,
-                               "user_tasks": shipped(plan)},
+                               "task_set": shipped(plan)},
         batch_size=plan.cmd.scoring_batch_rows,
         batch_format="pandas",
         compute=ray.data.ActorPoolStrategy(size=plan.cmd.cluster.scoring_actors),
@@ -105,18 +105,18 @@ def written(dataset: Any, plan: Plan, model: ModelSettings, inference: bool) -> 
     )
 
 
-def shipped(plan: Plan) -> tuple[TaskDefinition, ...]:
-    """The run's users' tasks, as the stage actors are handed them: the code of the tasks'
+def shipped(plan: Plan) -> TaskSet:
+    """The run's tasks, as the stage actors are handed them: the code of users' tasks'
     Python files (imported under tasks.user_tasks.MODULE_PREFIX, names no worker can import)
     travels by value with them."""
     import ray.cloudpickle
 
     for name in [n for n in sys.modules if n.startswith(MODULE_PREFIX)]:
         ray.cloudpickle.register_pickle_by_value(sys.modules[name])
-    return plan.user_tasks
+    return plan.tasks
 
 
 def metric_names(plan: Plan) -> dict[str, list[str]]:
     """The metric columns of each selected task under the run's scoring settings."""
-    scorer = TaskScorer(plan.cmd.scoring, plan.cmd.tasks)  # loads no model until it scores
+    scorer = TaskScorer(plan.cmd.scoring, plan.tasks.pick(plan.cmd.tasks))  # loads no model
     return {task: list(scorer.metric_names(task)) for task in plan.cmd.tasks}

@@ -66,7 +66,8 @@ def measure_model(plan: Plan, model: ModelSettings, settings: PlanSettings) -> l
     """The tokens of every selected task for one model (raises ConfigError when its tokenizer
     or context length cannot be had here)."""
     builder = PromptBuilder(plan.run_id, measuring_model(model, settings),
-                            Path(plan.cmd.data_dir), plan.cmd.longhealth, token_ids=False)
+                            Path(plan.cmd.data_dir), plan.task_options, token_ids=False,
+                            tasks=plan.tasks)
     passes = len(plan.seeds)
     found = []
     for task, references in plan.references.items():

@@ -15,7 +15,8 @@ from clue_ray.results.leaderboard import overflowed_tasks
 from clue_ray.results.load import ResultSet, seed_label
 from clue_ray.results.samples import paired
 from clue_ray.results.settings import BootstrapSettings
-from clue_ray.tasks.registry import TASKS, level_of
+from clue_ray.tasks.definition import TaskDefinition
+from clue_ray.tasks.registry import CLUE, TaskSet
 
 COLUMNS = ["model", "base_model", "seed", "scope", "name", "metric", "model_score",
            "base_score", "delta", "ci_lo", "ci_hi", "p_value", "paired_samples", "worse",
@@ -41,15 +42,15 @@ class TaskDelta:
     samples: int
 
 
-def task_delta(model_rows: pd.DataFrame, base_rows: pd.DataFrame, task: str,
+def task_delta(model_rows: pd.DataFrame, base_rows: pd.DataFrame, task: TaskDefinition,
                settings: BootstrapSettings) -> TaskDelta | None:
     """Paired comparison on one task (None when no sample is scored on both sides)."""
-    sample, count = paired(model_rows[model_rows.task == task], base_rows[base_rows.task == task],
-                           task)
+    sample, count = paired(model_rows[model_rows.task == task.name],
+                           base_rows[base_rows.task == task.name], task)
     if not count:
         return None
     model_score, base_score = point_estimate(sample)
-    draws = resample(sample, settings.resamples, settings.seed, task)
+    draws = resample(sample, settings.resamples, settings.seed, task.name)
     return TaskDelta(float(model_score), float(base_score), draws[:, 0] - draws[:, 1], count)
 
 
@@ -64,20 +65,20 @@ def record(head: dict[str, object], model_score: float, base_score: float, draws
 
 
 def compare(model_rows: pd.DataFrame, base_rows: pd.DataFrame, head: dict[str, object],
-            settings: BootstrapSettings) -> list[dict[str, object]]:
+            settings: BootstrapSettings, tasks: TaskSet = CLUE) -> list[dict[str, object]]:
     """Rows for every shared task, then for every level whose tasks are all shared."""
     deltas: dict[str, TaskDelta] = {}
     records = []
-    for task in TASKS:
-        found = task_delta(model_rows, base_rows, task, settings)
+    for task in tasks:
+        found = task_delta(model_rows, base_rows, tasks[task], settings)
         if found is not None:
             deltas[task] = found
             records.append(record({**head, "scope": "task", "name": task,
-                                   "metric": TASKS[task].headline_metric},
+                                   "metric": tasks[task].headline_metric},
                                   found.model_score, found.base_score, found.draws,
                                   found.samples, settings.confidence))
     overflowed = overflowed_tasks(model_rows) | overflowed_tasks(base_rows)
-    level_of_task = level_of()
+    level_of_task = tasks.level_of()
     model_levels = level_scores({t: d.model_score for t, d in deltas.items()}, level_of_task,
                                 overflowed)
     base_levels = level_scores({t: d.base_score for t, d in deltas.items()}, level_of_task,
@@ -107,7 +108,7 @@ def build_deltas(results: ResultSet, settings: BootstrapSettings) -> Comparison:
                                     f"model {info.base_model} for this pass, no deltas")
             continue
         head = {"model": model, "base_model": info.base_model, "seed": seed_label(seed)}
-        records.extend(compare(rows, base_rows, head, settings))
+        records.extend(compare(rows, base_rows, head, settings, results.tasks))
     if records:
         comparison.table = pd.DataFrame(records, columns=COLUMNS)
     comparison.summary = worse_counts(comparison.table, settings.confidence)

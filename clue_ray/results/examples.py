@@ -11,25 +11,25 @@ import pyarrow.parquet as pq
 
 from clue_ray.results.load import seed_label
 from clue_ray.rows import SCORES_PREFIX, shard_files
-from clue_ray.tasks.registry import TASKS
+from clue_ray.tasks.registry import CLUE, TaskSet
 
 COLUMNS = ["model", "seed", "task", "sample_id", "reference", "prediction", "answer"]
 TEXT_COLUMNS = ["run_id", "model", "seed", "task", "sample_id", "reference", "prediction"]
 ROW_KEY = ["run_id", "model", "task", "sample_id", "seed"]
 
 
-def public_tasks() -> list[str]:
-    """Tasks whose data anyone may see (MeQSum, LongHealth)."""
-    return [name for name, info in TASKS.items() if not info.credentialed]
+def public_tasks(tasks: TaskSet = CLUE) -> list[str]:
+    """Tasks whose data anyone may see (MeQSum, LongHealth, users' public tasks)."""
+    return [name for name, info in tasks.items() if not info.credentialed]
 
 
-def read_examples(results: Path, per_group: int, scores: pd.DataFrame | None = None
-                  ) -> pd.DataFrame:
+def read_examples(results: Path, per_group: int, scores: pd.DataFrame | None = None,
+                  tasks: TaskSet = CLUE) -> pd.DataFrame:
     """The first `per_group` samples (by sample id) of each model, seed and public task,
     each with the `answer` its score row holds in `scores` (the report's rows; null when
     there is none). A shard is opened for its text columns only after its `task` column
     shows it is public."""
-    public = public_tasks()
+    public = public_tasks(tasks)
     frames = []
     for path in shard_files(results) if per_group > 0 else []:
         if path.parents[2].name.startswith(SCORES_PREFIX):

@@ -15,7 +15,7 @@ from clue_ray.results.load import ResultSet, seed_label
 from clue_ray.results.samples import single
 from clue_ray.results.settings import BootstrapSettings
 from clue_ray.results.summary import summarise
-from clue_ray.tasks.registry import TASKS, level_of, levels
+from clue_ray.tasks.registry import CLUE, TaskSet
 
 NAN = float("nan")
 
@@ -29,9 +29,9 @@ class Board:
     notes: list[str] = field(default_factory=list)
 
 
-def level_tasks(level: int) -> list[str]:
+def level_tasks(level: int, tasks: TaskSet = CLUE) -> list[str]:
     """The tasks of a level, in registry order."""
-    return [t for t in TASKS if TASKS[t].level == level]
+    return [t for t in tasks if tasks[t].level == level]
 
 
 def overflowed_tasks(rows: pd.DataFrame) -> set[str]:
@@ -40,13 +40,14 @@ def overflowed_tasks(rows: pd.DataFrame) -> set[str]:
                                      "task"].unique()}
 
 
-def withheld_levels(rows: pd.DataFrame) -> dict[int, int]:
+def withheld_levels(rows: pd.DataFrame, tasks: TaskSet = CLUE) -> dict[int, int]:
     """Levels with context-overflow rows (level -> rows): the study reports no level score
     for a model whose prompts do not fit its context."""
     overflow = rows[rows["context_overflow"].fillna(False).astype(bool)]
     found: dict[int, int] = {}
     for task, count in overflow.groupby("task").size().items():
-        found[TASKS[str(task)].level] = found.get(TASKS[str(task)].level, 0) + int(count)
+        level = tasks[str(task)].level
+        found[level] = found.get(level, 0) + int(count)
     return found
 
 
@@ -61,7 +62,7 @@ def entry_row(model: str, seed: int, rows: pd.DataFrame, results: ResultSet,
               settings: BootstrapSettings, notes: list[str]) -> dict[str, object]:
     """One leaderboard row."""
     info = results.models[model]
-    summary = summarise(rows)[model]
+    summary = summarise(rows, results.tasks)[model]
     row: dict[str, object] = {
         "model": model, "seed": seed_label(seed), "kind": info.kind,
         "base_model": info.base_model or "", "family": family(model, info.kind, info.base_model),
@@ -70,7 +71,7 @@ def entry_row(model: str, seed: int, rows: pd.DataFrame, results: ResultSet,
     draws: dict[str, np.ndarray] = {}
     for task, group in summary.tasks.items():
         task_rows = rows[rows["task"] == task]
-        sample = single(task_rows, task)
+        sample = single(task_rows, results.tasks[task])
         headline = NAN
         low = high = NAN
         if sample.clusters:
@@ -84,11 +85,11 @@ def entry_row(model: str, seed: int, rows: pd.DataFrame, results: ResultSet,
         for metric, value in group.scores.items():
             row[f"{task}.{metric}"] = value
     overflowed = overflowed_tasks(rows)
-    points = level_scores({t: float(row[f"{t}.headline"]) for t in draws}, level_of(),
-                          overflowed)
-    level_draws = level_scores(draws, level_of(), overflowed)
-    withheld = withheld_levels(rows)
-    for level in levels():
+    level_of = results.tasks.level_of()
+    points = level_scores({t: float(row[f"{t}.headline"]) for t in draws}, level_of, overflowed)
+    level_draws = level_scores(draws, level_of, overflowed)
+    withheld = withheld_levels(rows, results.tasks)
+    for level in results.tasks.levels():
         name = f"level{level}"
         value = low = high = NAN
         if level in withheld:
@@ -108,10 +109,10 @@ def build_leaderboard(results: ResultSet, settings: BootstrapSettings) -> Board:
     notes: list[str] = []
     records = [entry_row(str(model), int(seed), rows, results, settings, notes)
                for (model, seed), rows in results.rows.groupby(["model", "seed"], sort=True)]
-    tasks = [t for t in TASKS if t in set(results.rows["task"])]
+    tasks = [t for t in results.tasks if t in set(results.rows["task"])]
     table = pd.DataFrame(records)
     first = ["model", "seed", "kind", "base_model", "family", "runs"]
-    by_level = [f"level{lv}{s}" for lv in levels() for s in ("", "_lo", "_hi")]
+    by_level = [f"level{lv}{s}" for lv in results.tasks.levels() for s in ("", "_lo", "_hi")]
     per_task = [c for t in tasks for c in table.columns if c.startswith(f"{t}.")]
     table = table[[*first, *by_level, *per_task, "samples", "flagged"]]
     rank = table["level1"].fillna(-1.0) + table["level2"].fillna(-1.0)

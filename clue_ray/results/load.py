@@ -23,6 +23,7 @@ from clue_ray.rows import (
     UNSEEDED,
     shard_files,
 )
+from clue_ray.tasks.registry import CLUE, TaskSet
 
 SCORE_COLUMNS = ("run_id", "model", "task", "subtask", "sample_id", "seed", "context_overflow",
                  "flags", "answer")
@@ -38,12 +39,14 @@ class ModelInfo:
 
 @dataclass
 class ResultSet:
-    """Rows (score columns only), the manifests found, the model facts, and notes."""
+    """Rows (score columns only), the manifests found, the model facts, notes, and the tasks
+    the report knows (CLUE's and the users' it was given)."""
 
     rows: pd.DataFrame
     manifests: list[dict[str, Any]]
     models: dict[str, ModelInfo]
     notes: list[str]
+    tasks: TaskSet = CLUE
 
 
 ShardReader = Callable[[Path, list[str]], pa.Table | None]
@@ -177,14 +180,14 @@ def model_infos(names: list[str], manifests: list[dict[str, Any]],
 
 
 def load_results(results: Path, registry: Callable[[str], ModelInfo | None],
-                 read_shard: ShardReader | None = None) -> ResultSet:
+                 read_shard: ShardReader | None = None, tasks: TaskSet = CLUE) -> ResultSet:
     """Everything the report reads, from the results folder alone (plus the registry for
     models whose manifest is missing)."""
     rows, notes = read_scores(Path(results), read_shard)
     used = set(rows["run_id"])
     manifests = [m for m in read_manifests(Path(results)) if m.get("run_id") in used]
     names = sorted(rows["model"].unique())
-    return ResultSet(rows, manifests, model_infos(names, manifests, registry), notes)
+    return ResultSet(rows, manifests, model_infos(names, manifests, registry), notes, tasks)
 
 
 def seed_label(seed: int) -> str:

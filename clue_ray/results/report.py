@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -24,8 +25,8 @@ from clue_ray.results.leaderboard import Board, build_leaderboard
 from clue_ray.results.load import ModelInfo, ResultSet, load_results
 from clue_ray.results.settings import BootstrapSettings
 from clue_ray.results.text_table import format_table, number
-from clue_ray.tasks.registry import TASKS, levels
-from clue_ray.tasks.settings import SETTINGS_SECTION
+from clue_ray.tasks.options import KEY, parse_block
+from clue_ray.tasks.registry import CLUE, TaskSet
 
 
 @dataclass
@@ -44,13 +45,29 @@ def run_notes(results: ResultSet) -> list[str]:
     notes = []
     for manifest in results.manifests:
         config = manifest.get("config", {})
-        if config.get(SETTINGS_SECTION, {}).get("fit_to_context"):
-            notes.append(f"run {manifest.get('run_id')}: longhealth.fit_to_context=true, its "
-                         "LongHealth scores are not comparable with the reference")
+        for task, deviation in option_deviations(config, results.tasks).items():
+            notes.append(f"run {manifest.get('run_id')}: {task} {deviation}")
         if config.get("limit") is not None:
             notes.append(f"run {manifest.get('run_id')}: limit={config['limit']} samples per "
                          "task, not the full benchmark")
     return notes
+
+
+def option_deviations(config: dict[str, Any], tasks: TaskSet) -> dict[str, str]:
+    """Task -> why its scores are not comparable with the reference, from the options a run
+    recorded (`task_options`; a manifest written before it kept a task's block at the top)."""
+    found = {}
+    for name, task in tasks.items():
+        block = config.get(KEY, {}).get(name, config.get(name))
+        if task.options_type is None or not isinstance(block, dict):
+            continue
+        try:
+            deviation = getattr(parse_block(task, block), "deviation", lambda: None)()
+        except ConfigError:
+            continue  # options this version cannot read change no note
+        if deviation:
+            found[name] = deviation
+    return found
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
@@ -59,23 +76,24 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def console_table(board: Board) -> str:
+def console_table(board: Board, tasks: TaskSet = CLUE) -> str:
     """Headline scores per model and pass (aggregates only)."""
     rows = []
     for _, row in board.table.iterrows():
         cells = [str(row["model"]), str(row["seed"]), str(row["kind"])]
         cells += [number(row.get(f"{t}.headline")) for t in board.tasks]
         cells += [f"{number(row[f'level{lv}'])} [{number(row[f'level{lv}_lo'])}, "
-                  f"{number(row[f'level{lv}_hi'])}]" for lv in levels()]
+                  f"{number(row[f'level{lv}_hi'])}]" for lv in tasks.levels()]
         cells.append(str(row["flagged"]))
         rows.append(cells)
     return format_table(["model", "seed", "kind", *board.tasks,
-                         *(f"level{lv} [95% CI]" for lv in levels()), "flagged"], rows)
+                         *(f"level{lv} [95% CI]" for lv in tasks.levels()), "flagged"], rows)
 
 
-def figures(board: Board, comparison: Comparison, out: Path) -> dict[str, Path]:
+def figures(board: Board, comparison: Comparison, out: Path, tasks: TaskSet = CLUE
+            ) -> dict[str, Path]:
     """Caption -> PNG of every figure there is data for."""
-    headline = {t: TASKS[t].headline_metric for t in board.tasks}
+    headline = {t: tasks[t].headline_metric for t in board.tasks}
     made = {
         "Level 1 vs Level 2 score (colour: base model, marker: kind)":
             headline_figure(board.table, out / "headline.png"),
@@ -90,7 +108,7 @@ def figures(board: Board, comparison: Comparison, out: Path) -> dict[str, Path]:
 def check_known_tasks(results: ResultSet) -> None:
     """Stop (one ConfigError) when the shards hold a task the registry does not know: a user's
     task the report was not given (the runs' manifests name the files they were given)."""
-    unknown = sorted({str(t) for t in results.rows["task"].unique()} - set(TASKS))
+    unknown = sorted({str(t) for t in results.rows["task"].unique()} - set(results.tasks))
     if not unknown:
         return
     files = sorted({f for m in results.manifests
@@ -101,10 +119,12 @@ def check_known_tasks(results: ResultSet) -> None:
 
 
 def write_report(results_dir: Path, out: Path, settings: BootstrapSettings, examples: int,
-                 registry: Callable[[str], ModelInfo | None]) -> ReportFiles:
-    """Build every table and figure, write them under `out`, print the headline table."""
+                 registry: Callable[[str], ModelInfo | None], tasks: TaskSet = CLUE
+                 ) -> ReportFiles:
+    """Build every table and figure, write them under `out`, print the headline table
+    (`tasks`: CLUE's and the users' the report was given)."""
     started = time.perf_counter()
-    results = load_results(results_dir, registry)
+    results = load_results(results_dir, registry, tasks=tasks)
     check_known_tasks(results)
     print(f"report: {len(results.rows)} rows, {results.rows['model'].nunique()} models, "
           f"{len(results.manifests)} run manifests under {results_dir}")
@@ -112,14 +132,15 @@ def write_report(results_dir: Path, out: Path, settings: BootstrapSettings, exam
     comparison = build_deltas(results, settings)
     failures = flag_counts(results.rows)
     out.mkdir(parents=True, exist_ok=True)
-    plots = figures(board, comparison, out)
+    plots = figures(board, comparison, out, tasks)
     notes = results.notes + run_notes(results) + board.notes + comparison.notes
     content = ReportContent(
         title="CLUE evaluation report", generated_at=time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        tasks=board.tasks, headline={t: TASKS[t].headline_metric for t in board.tasks},
+        tasks=board.tasks, headline={t: tasks[t].headline_metric for t in board.tasks},
         leaderboard=board.table, deltas=comparison.table, worse_summary=comparison.summary,
         flags=failures, figures=plots, manifests=results.manifests, notes=notes,
-        examples=read_examples(results_dir, examples, results.rows) if examples > 0 else None,
+        examples=(read_examples(results_dir, examples, results.rows, tasks) if examples > 0
+                  else None),
     )
     files = ReportFiles(
         leaderboard=write_csv(board.table, out / "leaderboard.csv"),
@@ -127,7 +148,7 @@ def write_report(results_dir: Path, out: Path, settings: BootstrapSettings, exam
         failures=write_csv(failures, out / "failures.csv"),
         figures=list(plots.values()), html=write_html(content, out / "report.html"),
     )
-    print(console_table(board))
+    print(console_table(board, tasks))
     for line in [*comparison.summary, *notes]:
         print(line)
     print(f"wrote {out}: leaderboard.csv, deltas.csv, failures.csv, {len(plots)} figures, "

@@ -22,7 +22,7 @@ from clue_ray.rows import (
     scores_dir,
     shard_files,
 )
-from clue_ray.tasks.registry import TASKS, level_of, levels
+from clue_ray.tasks.registry import CLUE, TaskSet
 
 ERROR_CHARS = 160  # an error text may quote a prompt: keep only its start
 
@@ -82,8 +82,9 @@ def failed_rows(frame: pd.DataFrame) -> list[str]:
     return lines
 
 
-def summarise(frame: pd.DataFrame) -> dict[str, ModelSummary]:
-    """Aggregate scores (mean x 100) and flag counts per model and task."""
+def summarise(frame: pd.DataFrame, tasks: TaskSet = CLUE) -> dict[str, ModelSummary]:
+    """Aggregate scores (mean x 100) and flag counts per model and task (`tasks`: their
+    declarations)."""
     result: dict[str, ModelSummary] = {}
     if frame.empty:
         return result
@@ -104,17 +105,19 @@ def summarise(frame: pd.DataFrame) -> dict[str, ModelSummary]:
                 flags[flag] = flags.get(flag, 0) + 1
         summary = result.setdefault(str(model), ModelSummary())
         summary.tasks[str(task)] = GroupSummary(
-            rows=len(group), flags=flags, scores=aggregate_task(str(task), per_sample, subtasks),
-            flagged_rows=flagged,
+            rows=len(group), flags=flags, flagged_rows=flagged,
+            scores=aggregate_task(tasks[str(task)], per_sample, subtasks),
         )
     for summary in result.values():
         summary.levels = level_scores(
-            {t: g.scores.get(TASKS[t].headline_metric) for t, g in summary.tasks.items()},
-            level_of(), [t for t, g in summary.tasks.items() if g.flags.get(CONTEXT_OVERFLOW)])
+            {t: g.scores.get(tasks[t].headline_metric) for t, g in summary.tasks.items()},
+            tasks.level_of(),
+            [t for t, g in summary.tasks.items() if g.flags.get(CONTEXT_OVERFLOW)])
     return result
 
 
-def headline_table(summaries: dict[str, ModelSummary], tasks: Sequence[str]) -> str:
+def headline_table(summaries: dict[str, ModelSummary], tasks: Sequence[str],
+                   task_set: TaskSet = CLUE) -> str:
     """A text table: one row per model, each task's headline score, level scores, and the
     number of rows with at least one flag."""
     rows = []
@@ -122,9 +125,10 @@ def headline_table(summaries: dict[str, ModelSummary], tasks: Sequence[str]) -> 
         cells = [model]
         for task in tasks:
             group = summary.tasks.get(task)
-            cells.append(number(group.scores.get(TASKS[task].headline_metric) if group else None))
-        cells.extend(number(summary.levels.get(f"level{level}")) for level in levels())
+            cells.append(number(group.scores.get(task_set[task].headline_metric) if group
+                                else None))
+        cells.extend(number(summary.levels.get(f"level{level}")) for level in task_set.levels())
         cells.append(str(sum(g.flagged_rows for g in summary.tasks.values())))
         rows.append(cells)
-    return format_table(["model", *tasks, *(f"level{lv}" for lv in levels()), "flagged"],
-                        rows)
+    return format_table(["model", *tasks, *(f"level{lv}" for lv in task_set.levels()),
+                         "flagged"], rows)

@@ -30,6 +30,7 @@ from clue_ray.serve.model_app import build_model_app, serve_settings
 from clue_ray.serve.results_app import ResultsPage
 from clue_ray.serve.scoring_app import ScoringService
 from clue_ray.serve.settings import check_settings
+from clue_ray.tasks.registry import CLUE
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def prepare(cmd: ServeCommand) -> tuple[ServeCommand, str | None]:
 
 def check_scoring(cmd: ServeCommand) -> None:
     """The scorers the served tasks need can load, and every served task's data reads."""
-    TaskScorer(cmd.scoring, cmd.tasks).check_available()
+    TaskScorer(cmd.scoring, CLUE.pick(cmd.tasks)).check_available()
     try:
         reference_index(cmd.tasks, Path(cmd.data_dir))
     except DatasetError as err:

@@ -10,15 +10,16 @@ from typing import Any
 
 from clue_ray.fileio import json_safe
 from clue_ray.metrics.aggregate import aggregate_task
-from clue_ray.metrics.scoring import Metrics, TaskScorer
+from clue_ray.metrics.scored_task import Metrics, ScoredTask
+from clue_ray.metrics.scoring import TaskScorer
 from clue_ray.serve.validation import ReferenceIndex, ScoreJob
-from clue_ray.tasks.registry import build_references
+from clue_ray.tasks.registry import CLUE
 
 
 def reference_index(tasks: Sequence[str], data_dir: Path) -> ReferenceIndex:
     """For each task, every sample id with its position in the data and its reference."""
     return {task: {ref.sample_id: (position, ref)
-                   for position, ref in enumerate(build_references(task, data_dir))}
+                   for position, ref in enumerate(CLUE.references(task, data_dir))}
             for task in tasks}
 
 
@@ -47,16 +48,17 @@ def score_jobs(scorer: TaskScorer, jobs: Sequence[ScoreJob]
         start = 0
         for i in members:
             end = start + len(jobs[i].items)
-            answers[i] = answer(jobs[i], metrics[start:end], extracted[start:end])
+            answers[i] = answer(scorer.task(task), jobs[i], metrics[start:end],
+                                extracted[start:end])
             start = end
     return answers
 
 
-def answer(job: ScoreJob, metrics: Sequence[Metrics], extracted: Sequence[str | None]
-           ) -> dict[str, Any]:
+def answer(task: ScoredTask, job: ScoreJob, metrics: Sequence[Metrics],
+           extracted: Sequence[str | None]) -> dict[str, Any]:
     """One request's samples (named by sample_id or index, each with the answer its task
     extracts, as score rows keep it) and their aggregate."""
     samples = [{key: value, "answer": a, "metrics": m}
                for (key, value), a, m in zip(job.names, extracted, metrics, strict=True)]
-    aggregate = aggregate_task(job.task, metrics, [item.subtask for item in job.items])
+    aggregate = aggregate_task(task, metrics, [item.subtask for item in job.items])
     return json_safe({"samples": samples, "aggregate": aggregate})

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from clue_ray.errors import ClueError
-from clue_ray.tasks.registry import TASKS, build_references
+from clue_ray.tasks.registry import CLUE
 
 Expected = dict[str, dict[str, int | None]]  # model -> task -> rows (None: unknown)
 
@@ -32,7 +32,7 @@ class SampleCounter:
     """Samples per (data folder, task), counted once each (from sample ids only)."""
 
     def __init__(self, count: Callable[[str, Path], int] | None = None) -> None:
-        self._count = count or (lambda task, data_dir: len(build_references(task, data_dir)))
+        self._count = count or (lambda task, data_dir: len(CLUE.references(task, data_dir)))
         self._known: dict[tuple[str, str], int | None] = {}
 
     def __call__(self, data_dir: str, task: str) -> int | None:
@@ -49,7 +49,7 @@ class SampleCounter:
 def from_manifest(manifest: Mapping[str, Any], counter: SampleCounter) -> Expected:
     """Expected rows of a run, from the settings its manifest records."""
     config = manifest.get("config", {})
-    tasks = [t for t in config.get("tasks", []) if t in TASKS]
+    tasks = [t for t in config.get("tasks", []) if t in CLUE]
     data_dir = config.get("data_dir")
     samples = {t: counter(str(data_dir), t) if data_dir else None for t in tasks}
     return expected_rows(config.get("models", []), samples, config.get("limit"),
@@ -65,7 +65,7 @@ def progress_rows(rows: pd.DataFrame, expected: Mapping[str, Expected]) -> list[
             stored[(str(run), str(model), str(task))] = len(group)
     keys = set(stored) | {(run, model, task) for run, by_model in expected.items()
                           for model, by_task in by_model.items() for task in by_task}
-    order = {task: i for i, task in enumerate(TASKS)}
+    order = {task: i for i, task in enumerate(CLUE)}
     return [{"run_id": run, "model": model, "task": task, "stored": stored.get((run, model, task),
                                                                                0),
              "expected": expected.get(run, {}).get(model, {}).get(task)}

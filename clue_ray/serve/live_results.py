@@ -26,7 +26,7 @@ from clue_ray.results.load import ModelInfo, load_results, read_manifests, read_
 from clue_ray.results.settings import BootstrapSettings
 from clue_ray.rows import MANIFEST, shard_files
 from clue_ray.serve.expected import Expected, SampleCounter, from_manifest, progress_rows
-from clue_ray.tasks.registry import TASKS
+from clue_ray.tasks.registry import CLUE
 
 
 class ShardCache:
@@ -113,7 +113,7 @@ class LiveResults:
             "results": str(self.results), "version": version,
             "generated_at": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
             "intervals": self.bootstrap.resamples > 0, "tasks": tasks,
-            "headline": {t: TASKS[t].headline_metric for t in tasks},
+            "headline": {t: CLUE[t].headline_metric for t in tasks},
             "leaderboard": board_rows,
             "progress": progress_rows(rows, self._expected(rows, manifests)),
             "notes": notes,

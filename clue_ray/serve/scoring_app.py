@@ -33,6 +33,7 @@ from clue_ray.serve.http import (
 )
 from clue_ray.serve.settings import ScoringServiceSettings
 from clue_ray.serve.validation import BadRequest, ScoreJob, parse_json, parse_score_request
+from clue_ray.tasks.registry import CLUE
 
 BATCH_HEADER = "X-Clue-Batch-Requests"
 ROUTES = ["POST /score", "GET /health"]
@@ -47,7 +48,7 @@ class ScoringService:
                  service: ScoringServiceSettings, max_body_bytes: int,
                  token: str | None) -> None:
         self.references = reference_index(tasks, Path(data_dir))
-        self.scorer = TaskScorer(scoring, tasks)
+        self.scorer = TaskScorer(scoring, CLUE.pick(tasks))
         self.scorer.load()
         self.max_body_bytes = max_body_bytes
         self.token = token

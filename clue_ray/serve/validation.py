@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clue_ray.metrics.scoring import ScoreItem
-from clue_ray.tasks.registry import task_info
+from clue_ray.tasks.registry import CLUE
 from clue_ray.tasks.sample import Reference
 
 BY_ID = ("sample_id", "prediction")
@@ -110,7 +110,7 @@ def _by_reference(task: str, index: int, raw: Any,
     if "sample_id" in item:
         raise BadRequest(f"{where}: give sample_id or reference, not both (items[0] has a "
                          "reference, so every item needs one)")
-    subtasks = task_info(task).subtasks
+    subtasks = CLUE[task].subtasks
     allowed = (*BY_REFERENCE, "subtask") if subtasks else BY_REFERENCE
     _no_unknown(item, allowed, where)
     prediction = _field(item, "prediction", str, where)

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from clue_ray.errors import ConfigError
+from clue_ray.metrics.scored_task import Metrics
 from clue_ray.tasks.sample import Message, Reference, Sample
-from clue_ray.tasks.settings import LongHealthSettings
 from clue_ray.tasks.spec import TaskSpec, task_spec
 
-Metrics = dict[str, float]
 PHYSIONET = "PhysioNet, credentialed access and a signed data use agreement"
 
 
@@ -34,8 +33,8 @@ class SampleBuilder(Protocol):
     def sample(self, sample_id: str) -> Sample: ...
 
 
-# (data_dir, tokenizer, settings, max_context) -> a builder over the task's file
-OpenBuilder = Callable[[Path, PromptTokenizer, LongHealthSettings, int | None], SampleBuilder]
+# (data_dir, tokenizer, the task's options, max_context) -> a builder over the task's file
+OpenBuilder = Callable[[Path, PromptTokenizer, Any, int | None], SampleBuilder]
 
 
 def whole_id(sample_id: str) -> str:
@@ -79,6 +78,8 @@ class TaskDefinition:
     ideal_answer: the reference written in the task's answer format (what the demo teaches).
     long_prompt_rank: subtask -> 0 (prompts fill the context) or 1 (long, bounded); others
       are short and go last in the stream.
+    options_type: the dataclass of the task's own options (its block of `task_options`,
+      parsed by tasks/options.py and handed to `open_builder`); None: it takes none.
     own_spec: the spec of a task outside clue-prompts.json (a user's own task, see
       tasks/user_tasks.py); None for the CLUE tasks.
     expected_samples: the official file's evaluated samples (None: not fixed, a user's task).
@@ -105,6 +106,7 @@ class TaskDefinition:
     ideal_answer: Callable[[Sample], str] = reference_as_answer
     long_prompt_rank: Mapping[str, int] = field(default_factory=dict)
     own_spec: TaskSpec | None = None
+    options_type: type | None = None
 
     def __post_init__(self) -> None:
         if (self.read_samples is None) == (self.open_builder is None):
@@ -149,20 +151,24 @@ class TaskDefinition:
         self,
         data_dir: Path,
         tokenizer: PromptTokenizer | None = None,
-        settings: LongHealthSettings | None = None,
+        options: Any = None,
         max_context: int | None = None,
     ) -> list[Sample]:
-        """Every evaluated sample, in the task's order."""
+        """Every evaluated sample, in the task's order (`options`: the task's own, parsed
+        from its block of task_options, for a task that declares an `options_type`)."""
         if self.read_samples is not None:
             return self.read_samples(Path(data_dir))
-        if tokenizer is None or settings is None:
+        if tokenizer is None:
             raise ConfigError(f"{self.name} prompts need a tokenizer (pass tokenizer=DIR)")
-        builder = self.builder(data_dir, tokenizer, settings, max_context)
+        builder = self.builder(data_dir, tokenizer, options, max_context)
         return [builder.sample(sample_id) for sample_id in builder.sample_ids()]
 
-    def builder(self, data_dir: Path, tokenizer: PromptTokenizer, settings: LongHealthSettings,
+    def builder(self, data_dir: Path, tokenizer: PromptTokenizer, options: Any,
                 max_context: int | None) -> SampleBuilder:
         """A builder of single samples by id (tokenizer-dependent tasks only)."""
         if self.open_builder is None:
             raise ValueError(f"task {self.name} builds its samples without a tokenizer")
-        return self.open_builder(Path(data_dir), tokenizer, settings, max_context)
+        if self.options_type is not None and not isinstance(options, self.options_type):
+            raise ConfigError(f"{self.name} prompts need its options (task_options."
+                              f"{self.name}), got {type(options).__name__}")
+        return self.open_builder(Path(data_dir), tokenizer, options, max_context)

@@ -255,5 +255,5 @@ TASK = TaskDefinition(
     extract_answer=answer_letter, subtasks=SUBTASKS, subtask_of=subtask_of,
     cluster_of=question_of, stratify_by_subtask=True,
     baseline=option_a, ideal_answer=ideal_answer,
-    long_prompt_rank={"task2": 0, "task3": 0, "task1": 1},
+    long_prompt_rank={"task2": 0, "task3": 0, "task1": 1}, options_type=LongHealthSettings,
 )

@@ -1,13 +1,15 @@
-"""Typed prompt-building settings. Values come from conf/ (no defaults live here)."""
+"""LongHealth's options (its block of `task_options`, conf/task_options/). Values come from
+conf/ (no defaults live here); checked when the block is parsed (tasks/options.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pydantic import ConfigDict
+from pydantic.dataclasses import dataclass
 
-SETTINGS_SECTION = "longhealth"  # LongHealthSettings' config section and manifest key
+STRICT = ConfigDict(extra="forbid", strict=True)
 
 
-@dataclass
+@dataclass(config=STRICT)
 class LongHealthSettings:
     """LongHealth prompt building.
 
@@ -23,3 +25,9 @@ class LongHealthSettings:
     fit_to_context: bool
     reserve_template_tokens: bool
     max_reserve: int
+
+    def deviation(self) -> str | None:
+        """Why scores made with these options are not comparable with the reference."""
+        if self.fit_to_context:
+            return "fit_to_context=true, its scores are not comparable with the reference"
+        return None

@@ -10,8 +10,7 @@ import hashlib
 import importlib.util
 import re
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -21,7 +20,7 @@ import yaml
 from clue_ray.errors import ConfigError
 from clue_ray.metrics.accuracy import NamedLabels
 from clue_ray.tasks.definition import TaskDefinition
-from clue_ray.tasks.registry import BUILT_IN, added_tasks
+from clue_ray.tasks.registry import BUILT_IN, TaskSet
 from clue_ray.tasks.spec import TaskSpec
 from clue_ray.tasks.user_table import (
     FILE_KINDS,
@@ -59,11 +58,9 @@ def load_user_tasks(paths: Sequence[str]) -> tuple[TaskDefinition, ...]:
     return tuple(definitions)
 
 
-@contextmanager
-def user_tasks_added(paths: Sequence[str]) -> Iterator[None]:
-    """A command's `user_tasks` files loaded, checked and registered while the block runs."""
-    with added_tasks(load_user_tasks(paths)):
-        yield
+def task_set(paths: Sequence[str]) -> TaskSet:
+    """CLUE's tasks and those of a command's `user_tasks` files, loaded and checked."""
+    return TaskSet(load_user_tasks(paths))
 
 
 def check_definition(task: TaskDefinition, path: Path) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from clue_ray.cli import main
-from clue_ray.tasks.registry import build_references
+from clue_ray.tasks.registry import CLUE
 
 
 def clue_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -52,7 +52,7 @@ def test_prompts_of_file_tasks(task, synthetic_data_dir, tiny_tokenizer_dir, tmp
                   f"tokenizer={tiny_tokenizer_dir}")
     assert result.returncode == 0, result.stderr
     records = read_jsonl(out)
-    refs = build_references(task, synthetic_data_dir)
+    refs = CLUE.references(task, synthetic_data_dir)
     assert [r["sample_id"] for r in records] == [r.sample_id for r in refs]
     first = records[0]
     assert set(first) == {"sample_id", "task", "subtask", "messages", "reference", "max_tokens",
@@ -86,7 +86,7 @@ def write_predictions(path: Path, predictions: dict[str, str]) -> Path:
 
 
 def test_score_perfect_and_empty_predictions(synthetic_data_dir, tiny_bert_dir, tmp_path):
-    refs = build_references("meqsum", synthetic_data_dir)
+    refs = CLUE.references("meqsum", synthetic_data_dir)
     predictions = {r.sample_id: r.reference for r in refs}
     predictions[refs[0].sample_id] = ""
     preds = write_predictions(tmp_path / "preds.jsonl", predictions)
@@ -108,7 +108,7 @@ def test_score_perfect_and_empty_predictions(synthetic_data_dir, tiny_bert_dir, 
 
 
 def test_score_longhealth_and_umls_switch(synthetic_data_dir, tmp_path):
-    refs = build_references("longhealth", synthetic_data_dir)
+    refs = CLUE.references("longhealth", synthetic_data_dir)
     predictions = {r.sample_id: f"The correct answer is {r.reference}: x" for r in refs}
     wrong = [r.sample_id for r in refs if r.subtask == "task2"]
     predictions.update({sid: "no letter here" for sid in wrong})
@@ -126,7 +126,7 @@ def test_score_longhealth_and_umls_switch(synthetic_data_dir, tmp_path):
 
 def test_score_problem_summary_without_umls_has_no_umls_metrics(synthetic_data_dir,
                                                                 tiny_bert_dir, tmp_path):
-    refs = build_references("problem_summary", synthetic_data_dir)
+    refs = CLUE.references("problem_summary", synthetic_data_dir)
     preds = write_predictions(tmp_path / "p.jsonl", {r.sample_id: r.reference for r in refs})
     out = tmp_path / "ps.json"
     result = clue("score", "task=problem_summary", f"data_dir={synthetic_data_dir}",
@@ -181,7 +181,7 @@ def test_unknown_and_duplicate_prediction_ids(synthetic_data_dir, tmp_path):
     result = clue("score", "task=mednli", f"data_dir={synthetic_data_dir}",
                   f"predictions={preds}", f"out={tmp_path / 'o'}")
     assert result.returncode == 2 and "unknown sample_id '999999'" in result.stderr
-    sid = build_references("mednli", synthetic_data_dir)[0].sample_id
+    sid = CLUE.references("mednli", synthetic_data_dir)[0].sample_id
     preds.write_text(f'{{"sample_id": "{sid}", "prediction": "x"}}\n' * 2)
     result = clue("score", "task=mednli", f"data_dir={synthetic_data_dir}",
                   f"predictions={preds}", f"out={tmp_path / 'o'}")

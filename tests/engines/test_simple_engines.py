@@ -7,6 +7,7 @@ import time
 from clue_ray.engines.base import PromptRow
 from clue_ray.engines.baseline import BaselineEngine, baseline_answer
 from clue_ray.engines.simulated import SimulatedEngine, SimulatedSettings
+from clue_ray.tasks.registry import CLUE
 
 
 def row(task="meqsum", prompt_tokens=100, max_tokens=512, overflow=False, messages=()):
@@ -44,15 +45,15 @@ def conversation(*turns):
 
 def test_baseline_rules():
     nli = conversation("sys", "q1", "NEUTRAL_SHOT", "q2", "contradiction", "q")
-    assert baseline_answer("mednli", nli) == "NEUTRAL_SHOT"
+    assert baseline_answer(CLUE["mednli"], nli) == "NEUTRAL_SHOT"
     code = conversation("sys", "letter", "ICD-10 Codes: I10, E119", "letter2")
-    assert baseline_answer("medisumcode", code) == "ICD-10 Codes: I10, E119"
+    assert baseline_answer(CLUE["medisumcode"], code) == "ICD-10 Codes: I10, E119"
     words = " ".join(f"w{i}" for i in range(40))
     summary = conversation("sys", f"--------------PATIENT INQUIRY--------------\n{words}\n"
                                   "--------------END PATIENT INQUIRY--------------")
-    assert baseline_answer("meqsum", summary) == " ".join(f"w{i}" for i in range(30))
+    assert baseline_answer(CLUE["meqsum"], summary) == " ".join(f"w{i}" for i in range(30))
     lh = conversation("sys", "docs\n\nWhich?\nA: aspirin\nB: heparin\n\nPlease answer")
-    assert baseline_answer("longhealth", lh) == "The correct answer is A: aspirin"
+    assert baseline_answer(CLUE["longhealth"], lh) == "The correct answer is A: aspirin"
 
 
 def test_baseline_engine_answers_every_row_in_order():

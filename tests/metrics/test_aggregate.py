@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from clue_ray.metrics.aggregate import aggregate_task, level_scores
+from clue_ray.tasks.registry import CLUE
 
 NAN = math.nan
 HEADLINE = {"mednli": "accuracy", "meqsum": "rougeL", "problem_summary": "rougeL",
@@ -21,21 +22,22 @@ def test_mean_times_100_excluding_nan():
                   {"rouge1": NAN, "rougeL": 0.75, "only_nan": NAN}]
     # rouge1: (0.5 + 1.0) / 2 * 100 = 75; rougeL: (0.25 + 0.75) / 2 * 100 = 50
     # only_nan: no scored sample -> absent; umls_f1: absent everywhere -> absent
-    assert aggregate_task("meqsum", per_sample, [None] * 3) == {"rouge1": 75.0, "rougeL": 50.0}
+    assert aggregate_task(CLUE["meqsum"], per_sample, [None] * 3) == {"rouge1": 75.0,
+                                                                      "rougeL": 50.0}
 
 
 def test_plain_mean_full_precision():
     # MedNLI [1, 0, 0]: 100/3 (no double-counted first sample, no rounding)
-    result = aggregate_task("mednli", [{"accuracy": 1.0}, {"accuracy": 0.0}, {"accuracy": 0.0}],
-                            [None] * 3)
+    result = aggregate_task(CLUE["mednli"],
+                            [{"accuracy": 1.0}, {"accuracy": 0.0}, {"accuracy": 0.0}], [None] * 3)
     assert result == {"accuracy": 100 / 3}
-    assert aggregate_task("meqsum", [], []) == {}
+    assert aggregate_task(CLUE["meqsum"], [], []) == {}
 
 
 def test_longhealth_subtasks():
     acc = [1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, NAN, 0.0, 0.0]
     subtasks = ["task1"] * 4 + ["task2"] * 2 + ["task3"] * 4
-    result = aggregate_task("longhealth", [{"accuracy": a} for a in acc], subtasks)
+    result = aggregate_task(CLUE["longhealth"], [{"accuracy": a} for a in acc], subtasks)
     # task1 [1,0,1,1] -> 75; task2 [0,1] -> 50; task3 [1, NaN, 0, 0] -> 100/3
     # accuracy = (75 + 50 + 100/3) / 3 = 52.777...
     assert result == pytest.approx({"task1_accuracy": 75.0, "task2_accuracy": 50.0,
@@ -44,7 +46,7 @@ def test_longhealth_subtasks():
 
 
 def test_longhealth_mean_of_subtasks_present():
-    result = aggregate_task("longhealth", [{"accuracy": 1.0}, {"accuracy": 0.0}],
+    result = aggregate_task(CLUE["longhealth"], [{"accuracy": 1.0}, {"accuracy": 0.0}],
                             ["task1", "task1"])
     assert result == {"task1_accuracy": 50.0, "accuracy": 50.0}
 

@@ -14,12 +14,12 @@ from clue_ray.metrics.scoring import ScoreItem, TaskScorer
 from clue_ray.metrics.settings import ScoringSettings
 from clue_ray.pipeline.scoring_stage import ScoringStage
 from clue_ray.tasks import mednli
-from clue_ray.tasks.registry import TASKS, added_tasks
+from clue_ray.tasks.registry import CLUE, TaskSet
 
 
 def extract(task: str, prediction: str) -> str | None:
     """What the task's declaration extracts (None: it extracts nothing)."""
-    rule = TASKS[task].extract_answer
+    rule = CLUE[task].extract_answer
     return rule(prediction) if rule is not None else None
 
 
@@ -67,12 +67,12 @@ def test_medisumcode_answer_is_the_extracted_codes(prediction: str, codes: str):
 
 @pytest.mark.parametrize("task", ["meqsum", "problem_summary", "medisumqa"])
 def test_text_similarity_tasks_extract_nothing(task: str):
-    assert TASKS[task].extract_answer is None
+    assert CLUE[task].extract_answer is None
     assert extract(task, "The correct answer is A: entailment, I10") is None
 
 
 def test_task_scorer_asks_the_declaration(scoring_settings: ScoringSettings):
-    scorer = TaskScorer(scoring_settings, ["mednli", "meqsum"])
+    scorer = TaskScorer(scoring_settings, CLUE.pick(["mednli", "meqsum"]))
     items = [ScoreItem("0", "mednli", None, "neutral", "neutral or contradiction"),
              ScoreItem("1", "mednli", None, "neutral", "no idea")]
     assert scorer.answers("mednli", items) == ["neutral, contradiction", ""]
@@ -122,10 +122,9 @@ def test_an_extraction_that_fails_is_a_scorer_error_and_the_metrics_stay(
     spec = dataclasses.replace(mednli.TASK.spec, name="fragile_nli")
     fragile = dataclasses.replace(mednli.TASK, name="fragile_nli", own_spec=spec,
                                   extract_answer=_fails)
-    with added_tasks([fragile]):
-        stage = ScoringStage(scoring_settings, ["fragile_nli"], (fragile,))
-        out = stage(_batch("fragile_nli", ["entailment", "neutral"], [None, None],
-                           [False, False], "entailment"))
+    stage = ScoringStage(scoring_settings, ["fragile_nli"], TaskSet([fragile]))
+    out = stage(_batch("fragile_nli", ["entailment", "neutral"], [None, None],
+                       [False, False], "entailment"))
     assert out["answer"].isna().all()
     assert out["scorer_error"].tolist() == ["answer: ValueError: no answer here"] * 2
     assert out["flags"].tolist() == ["scorer_error"] * 2

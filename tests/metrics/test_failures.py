@@ -15,6 +15,7 @@ from clue_ray.metrics.failures import (
 )
 from clue_ray.metrics.settings import RepetitionSettings
 from clue_ray.pipeline.scoring_stage import ScoringStage
+from clue_ray.tasks.registry import CLUE
 
 LOOP = RepetitionSettings(max_ngram=10, min_repeats=4, min_run_words=12)
 
@@ -57,7 +58,7 @@ def test_repetition_needs_back_to_back_runs():
     ("medisumcode", "I10, " * 12, [REPETITION_LOOP]),
 ])
 def test_failure_flags(task: str, text: str, flags: list[str]):
-    assert failure_flags(task, text, LOOP) == flags
+    assert failure_flags(CLUE[task], text, LOOP) == flags
 
 
 def test_scoring_stage_stores_failure_flags(scoring_settings):

@@ -11,6 +11,7 @@ import spacy
 from clue_ray.errors import ConfigError
 from clue_ray.metrics.scoring import ScoreItem, TaskScorer
 from clue_ray.metrics.settings import ScoringSettings
+from clue_ray.tasks.registry import CLUE
 
 ROUGE = ("rouge1", "rouge2", "rougeL")
 BERT = ("bertscore_p", "bertscore_r", "bertscore_f1")
@@ -44,26 +45,27 @@ def loads(monkeypatch) -> dict[str, int]:
 
 
 def test_metric_names(scoring_settings: ScoringSettings):
-    scorer = TaskScorer(scoring_settings, ["mednli", "problem_summary"])
+    scorer = TaskScorer(scoring_settings, CLUE.values())
     assert scorer.metric_names("mednli") == ("accuracy",)
     assert scorer.metric_names("longhealth") == ("accuracy",)
     assert scorer.metric_names("meqsum") == (*ROUGE, *BERT)
     assert scorer.metric_names("problem_summary") == (*ROUGE, *BERT, *UMLS)
     assert scorer.metric_names("medisumqa") == (*ROUGE, *BERT, *UMLS)
     assert scorer.metric_names("medisumcode") == ICD
-    disabled = TaskScorer(dataclasses.replace(scoring_settings, umls="disabled"), ["medisumqa"])
+    disabled = TaskScorer(dataclasses.replace(scoring_settings, umls="disabled"),
+                          CLUE.pick(["medisumqa"]))
     assert disabled.metric_names("medisumqa") == (*ROUGE, *BERT)
 
 
 def test_bad_settings_and_task(scoring_settings: ScoringSettings):
     with pytest.raises(ConfigError, match="enabled, disabled"):
-        TaskScorer(dataclasses.replace(scoring_settings, umls="yes"), ["meqsum"])
+        TaskScorer(dataclasses.replace(scoring_settings, umls="yes"), CLUE.pick(["meqsum"]))
     with pytest.raises(ConfigError, match="unknown task 'mnli'"):
-        TaskScorer(scoring_settings, ["mnli"])
+        TaskScorer(scoring_settings, CLUE.pick(["mnli"]))
 
 
 def test_rule_based_tasks_load_no_model(scoring_settings: ScoringSettings, loads):
-    scorer = TaskScorer(scoring_settings, ["mednli", "longhealth", "medisumcode"])
+    scorer = TaskScorer(scoring_settings, CLUE.pick(["mednli", "longhealth", "medisumcode"]))
     mednli = scorer.score("mednli", _items("mednli", [("NEUTRAL OR CONTRADICTION", "neutral"),
                                                       ("entailment", "contradiction")]))
     assert mednli == [{"accuracy": 1.0}, {"accuracy": 0.0}]
@@ -79,7 +81,7 @@ def test_rule_based_tasks_load_no_model(scoring_settings: ScoringSettings, loads
 
 
 def test_models_load_once_across_tasks_and_batches(scoring_settings: ScoringSettings, loads):
-    scorer = TaskScorer(scoring_settings, ["meqsum", "problem_summary", "medisumqa"])
+    scorer = TaskScorer(scoring_settings, CLUE.pick(["meqsum", "problem_summary", "medisumqa"]))
     assert loads == {"bert": 0, "spacy": 0}  # lazy: nothing before the first score
     meqsum = scorer.score("meqsum", _items("meqsum", [("fever and chest pain",
                                                        "Chest pain, fever."), ("", "fever")]))
@@ -99,7 +101,7 @@ def test_models_load_once_across_tasks_and_batches(scoring_settings: ScoringSett
 
 def test_umls_disabled_is_absent_not_zero(scoring_settings: ScoringSettings, loads):
     settings = dataclasses.replace(scoring_settings, umls="disabled")
-    scorer = TaskScorer(settings, ["problem_summary"])
+    scorer = TaskScorer(settings, CLUE.pick(["problem_summary"]))
     [result] = scorer.score("problem_summary", _items("problem_summary", [("sepsis", "sepsis")]))
     assert tuple(result) == (*ROUGE, *BERT)
     assert loads["spacy"] == 0

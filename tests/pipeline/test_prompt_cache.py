@@ -9,9 +9,10 @@ from dataclasses import replace
 import pytest
 
 from clue_ray.config import load_model
+from clue_ray.pipeline.plan import make_plan
 from clue_ray.pipeline.prompt_cache import PromptCache, tokenizer_fingerprint
 from clue_ray.pipeline.prompt_rows import PromptBuilder
-from clue_ray.tasks.registry import build_references
+from clue_ray.tasks.registry import CLUE
 from clue_ray.tasks.render import ChatRenderer, load_tokenizer
 
 TASKS = ("meqsum", "longhealth")
@@ -21,13 +22,14 @@ PROMPT_COLUMNS = ["task", "sample_id", "seed", "prompt", "prompt_token_ids", "pr
 
 @pytest.fixture
 def keys(run_command, synthetic_data_dir) -> dict[str, list[tuple[str, int]]]:
-    return {task: [(r.sample_id, -1) for r in build_references(task, synthetic_data_dir)][:4]
+    return {task: [(r.sample_id, -1) for r in CLUE.references(task, synthetic_data_dir)][:4]
             for task in TASKS}
 
 
 def builder(run_command, data_dir, registry_name: str, cache_dir, **changes) -> PromptBuilder:
     model = replace(load_model(registry_name), **changes)
-    return PromptBuilder("run", model, data_dir, run_command().longhealth, True, cache_dir)
+    return PromptBuilder("run", model, data_dir, make_plan(run_command()).task_options, True,
+                         cache_dir)
 
 
 def test_second_model_of_a_key_renders_nothing_and_gets_the_same_rows(

@@ -7,18 +7,19 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from clue_ray.config import load_model
+from clue_ray.pipeline.plan import make_plan
 from clue_ray.pipeline.prompt_rows import build_rows
 from clue_ray.pipeline.prompt_stage import PromptStage, key_chunks
 from clue_ray.pipeline.shard_writer import RETURNED, ShardWriterStage
 from clue_ray.results.summary import load_rows
 from clue_ray.rows import TASK_COLUMNS, shard_files
-from clue_ray.tasks.registry import build_references
-from clue_ray.tasks.settings import LongHealthSettings
+from clue_ray.tasks.registry import CLUE
 
 
 def test_chunks_hold_one_task_each_longest_prompts_first():
@@ -43,13 +44,13 @@ def general(run_command):
 
 
 @pytest.fixture
-def settings(run_command) -> LongHealthSettings:
-    return run_command().longhealth
+def settings(run_command) -> dict[str, Any]:
+    return make_plan(run_command()).task_options  # the tasks' parsed options, by name
 
 
 @pytest.mark.parametrize("task", ["meqsum", "longhealth"])
 def test_prompt_actor_rows_equal_direct_building(general, settings, synthetic_data_dir, task):
-    keys = [(r.sample_id, -1) for r in build_references(task, synthetic_data_dir)][:6]
+    keys = [(r.sample_id, -1) for r in CLUE.references(task, synthetic_data_dir)][:6]
     stage = PromptStage("run", general, str(synthetic_data_dir), settings, token_ids=True,
                         cache_dir=None)
     halves = [keys[:3], keys[3:]]  # two calls on one actor: the tokenizer loads once
@@ -70,7 +71,7 @@ def test_prompt_actor_rows_equal_direct_building(general, settings, synthetic_da
 
 def test_rows_without_token_ids_when_the_engine_needs_none(general, settings,
                                                            synthetic_data_dir):
-    keys = [(r.sample_id, -1) for r in build_references("mednli", synthetic_data_dir)][:2]
+    keys = [(r.sample_id, -1) for r in CLUE.references("mednli", synthetic_data_dir)][:2]
     stage = PromptStage("run", general, str(synthetic_data_dir), settings, token_ids=False,
                         cache_dir=None)
     rows = stage(pd.DataFrame({"task": ["mednli"], "keys": [json.dumps(keys)]}))

@@ -15,13 +15,13 @@ from clue_ray.pipeline.prompt_cache import cache_folder
 from clue_ray.pipeline.run import run_sweep
 from clue_ray.results.summary import load_rows
 from clue_ray.rows import MANIFEST
-from clue_ray.tasks.registry import TASKS, build_references
+from clue_ray.tasks.registry import CLUE
 
 KEY = ["model", "task", "sample_id", "seed"]
 
 
 def expected_rows(data_dir) -> dict[str, int]:
-    return {task: len(build_references(task, data_dir)) for task in TASKS}
+    return {task: len(CLUE.references(task, data_dir)) for task in CLUE}
 
 
 MODELS = ("test-general", "test-biomedical", "test-baseline")
@@ -54,7 +54,7 @@ def test_simulated_sweep_then_resume_does_no_inference(simulated_sweep, conf_wit
         assert ps[f"metric_{metric}"].notna().all()
     manifest = json.loads((Path(first["run_dir"]) / MANIFEST).read_text())
     assert manifest["run_id"] == first["run_id"]
-    assert set(manifest["dataset_sha256"]) == set(TASKS)
+    assert set(manifest["dataset_sha256"]) == set(CLUE)
     assert manifest["package_versions"]["ray"] == "2.60.0"
     counts = manifest["counts"]["test-general"]
     assert counts["tasks"]["mednli"]["rows"] == expected["mednli"]
@@ -80,7 +80,12 @@ def test_result_changing_settings_give_a_new_run_id(run_command):
     assert make_plan(run_command("engine=simulated", "output_dir=/tmp/elsewhere")).run_id == base
     assert make_plan(run_command("engine=simulated", "engine.simulated.batch_size=3")
                      ).run_id == base
-    assert make_plan(run_command("engine=simulated", "longhealth.seed=7")).run_id != base
+    assert make_plan(run_command("engine=simulated", "task_options.longhealth.seed=7")
+                     ).run_id != base
+    # only the selected tasks' options count: LongHealth's change nothing of a MeQSum sweep
+    meqsum = make_plan(run_command("engine=simulated", "tasks=[meqsum]")).run_id
+    assert make_plan(run_command("engine=simulated", "tasks=[meqsum]",
+                                 "task_options.longhealth.seed=7")).run_id == meqsum
     assert make_plan(run_command("engine=transformers")).run_id != base
     vllm = make_plan(run_command("engine=vllm")).run_id
     assert make_plan(run_command("engine=vllm", "engine.vllm.dtype=bfloat16")).run_id != vllm

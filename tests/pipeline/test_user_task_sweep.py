@@ -18,7 +18,7 @@ import pytest
 
 from clue_ray.cli import main
 from clue_ray.results.summary import load_rows
-from clue_ray.tasks.registry import BUILT_IN, TASKS
+from clue_ray.tasks.registry import BUILT_IN, CLUE
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "tasks" / "discharge_triage"
@@ -43,7 +43,7 @@ def test_the_worked_example_runs_and_reports_beside_clue_tasks_unchanged(
     data, out, report = tmp_path / "data", tmp_path / "results", tmp_path / "report"
     subprocess.run([sys.executable, str(EXAMPLE / "generate.py"), str(data), "--records", "12"],
                    check=True, capture_output=True, timeout=60)
-    clue_file = TASKS[CLUE_TASK].source_file
+    clue_file = CLUE[CLUE_TASK].source_file
     shutil.copy(simulated_sweep.data_dir / clue_file, data / clue_file)
     own = f"user_tasks=[{EXAMPLE / 'task.yaml'},{EXAMPLE / 'strict_task.py'}]"
 
@@ -89,4 +89,4 @@ def test_the_worked_example_runs_and_reports_beside_clue_tasks_unchanged(
         100 * ours["metric_icd_em_f1"].mean())
     page = (report / "report.html").read_text()
     assert "level 3 [95% CI]" in page and "discharge_triage_strict (first_word_accuracy)" in page
-    assert tuple(TASKS) == BUILT_IN  # every command removed the tasks it added
+    assert tuple(CLUE) == BUILT_IN  # every command removed the tasks it added

@@ -26,7 +26,7 @@ from clue_ray.engines.vllm_engine import apply_vllm
 from clue_ray.pipeline.plan import make_plan
 from clue_ray.pipeline.prompt_rows import build_rows
 from clue_ray.rows import TASK_COLUMNS
-from clue_ray.tasks.registry import TASKS
+from clue_ray.tasks.registry import CLUE
 from clue_ray.tasks.render import ChatRenderer, load_tokenizer
 
 pytestmark = [
@@ -51,7 +51,7 @@ def test_engine_actor_killed_mid_run_is_restarted(vllm_killed_run, monkeypatch, 
 
 def test_sweep_over_all_six_tasks(vllm_killed_run):
     vllm_rows = vllm_killed_run.rows
-    assert vllm_rows.groupby("task").size().to_dict() == dict.fromkeys(TASKS, 2)
+    assert vllm_rows.groupby("task").size().to_dict() == dict.fromkeys(CLUE, 2)
     assert not vllm_rows.duplicated(KEY).any()
     assert vllm_rows["engine_error"].isna().all()
     fitted = vllm_rows[~vllm_rows["context_overflow"]]
@@ -77,7 +77,7 @@ def test_greedy_parity_with_the_transformers_engine(vllm_killed_run, conf_with_t
         engine = TransformersEngine(model, TransformersSettings(4, "float32", None), "greedy")
         built = [row for task, refs in plan.references.items()
                  for row in build_rows(plan.run_id, model, task, Path(plan.cmd.data_dir),
-                                       plan.cmd.longhealth, [(r.sample_id, -1) for r in refs])]
+                                       plan.task_options, [(r.sample_id, -1) for r in refs])]
     generations = engine.generate([
         PromptRow(r["sample_id"], r["task"], r["prompt"], r["prompt_tokens"], r["max_tokens"],
                   r["seed"], r["context_overflow"]) for r in built])

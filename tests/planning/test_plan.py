@@ -64,7 +64,7 @@ def test_plan_counts_what_a_run_builds(run_command, sweep_overrides, tmp_path, c
     model = load_model("test-general")
     rate = settings.rate("A100-80G", model.params_b)
     for task, references in plan.references.items():
-        built = build_rows("r", model, task, Path(plan.cmd.data_dir), plan.cmd.longhealth,
+        built = build_rows("r", model, task, Path(plan.cmd.data_dir), plan.task_options,
                            [(r.sample_id, -1) for r in references])
         sent = [r for r in built if not r["context_overflow"]]
         prompt = sum(r["prompt_tokens"] for r in sent)

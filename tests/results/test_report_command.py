@@ -16,7 +16,7 @@ import pytest
 from clue_ray.cli import main
 from clue_ray.demo.datasets import synthetic_records
 from clue_ray.rows import shard_files
-from clue_ray.tasks.registry import TASKS
+from clue_ray.tasks.registry import CLUE
 
 SHINGLE_WORDS = 5
 
@@ -71,15 +71,15 @@ def test_report_on_a_sweep_writes_every_file_and_no_credentialed_text(
     board = pd.read_csv(out / "leaderboard.csv")
     assert set(board.model) == {"test-general", "test-biomedical", "test-baseline"}
     assert set(board.kind) == {"general", "biomedical", "baseline"}
-    assert board[[f"{t}.headline" for t in TASKS]].notna().all().all()
+    assert board[[f"{t}.headline" for t in CLUE]].notna().all().all()
     assert board[["level1", "level1_lo", "level1_hi", "level2"]].notna().all().all()
     counts = rows.groupby(["model", "task"]).size()
     for _, row in board.iterrows():
-        for task in TASKS:
+        for task in CLUE:
             assert row[f"{task}.samples"] == counts[(row.model, task)]
     deltas = pd.read_csv(out / "deltas.csv")
     assert set(deltas.model) == {"test-biomedical"}
-    assert set(deltas.name) == {*TASKS, "level1", "level2"}
+    assert set(deltas.name) == {*CLUE, "level1", "level2"}
     assert (deltas.delta == 0).all()  # the simulated engine answers both models alike
     failures = pd.read_csv(out / "failures.csv")
     mednli = failures[(failures.model == "test-general") & (failures.task == "mednli")]
@@ -92,8 +92,8 @@ def test_report_on_a_sweep_writes_every_file_and_no_credentialed_text(
 
     everything = report_text(out, console)
     records = synthetic_records()
-    credentialed = [t for t, info in TASKS.items() if info.credentialed]
-    public = shingles(s for t in TASKS if t not in credentialed for s in strings(records[t]))
+    credentialed = [t for t, info in CLUE.items() if info.credentialed]
+    public = shingles(s for t in CLUE if t not in credentialed for s in strings(records[t]))
     secret = shingles(s for t in credentialed for s in strings(records[t]))
     baseline = rows[(rows.model == "test-baseline") & rows.task.isin(credentialed)]
     secret |= shingles(baseline[["prediction", "reference"]].stack().astype(str))

@@ -14,7 +14,7 @@ from clue_ray.config import ReportCommand, compose
 from clue_ray.results.leaderboard import build_leaderboard
 from clue_ray.results.load import load_results
 from clue_ray.results.settings import BootstrapSettings
-from clue_ray.tasks.registry import build_references
+from clue_ray.tasks.registry import CLUE
 
 MARKER = "ZQXJ-credentialed-passage"
 RUN = "live-run"
@@ -29,8 +29,8 @@ def texts(n: int) -> list[str]:
 def build(root: Path, data_dir: Path) -> Path:
     """`root/live-run` with mednli for both models and meqsum for one; returns root."""
     run = root / RUN
-    mednli = [r.sample_id for r in build_references("mednli", data_dir)]
-    meqsum = [r.sample_id for r in build_references("meqsum", data_dir)]
+    mednli = [r.sample_id for r in CLUE.references("mednli", data_dir)]
+    meqsum = [r.sample_id for r in CLUE.references("meqsum", data_dir)]
     for i, model in enumerate(MODELS):
         n = len(mednli) - 3 * i
         write_group(run, model, "mednli", mednli[:n],
@@ -45,7 +45,7 @@ def build(root: Path, data_dir: Path) -> Path:
 
 def add_shard(root: Path, data_dir: Path, model: str, task: str, values: list[float]) -> None:
     """A new shard lands: `model`'s first rows of `task` with these rougeL (and rouge1)."""
-    ids = [r.sample_id for r in build_references(task, data_dir)][: len(values)]
+    ids = [r.sample_id for r in CLUE.references(task, data_dir)][: len(values)]
     write_group(root / RUN, model, task, ids, {"rougeL": values, "rouge1": values},
                 texts=texts(len(values)))
 

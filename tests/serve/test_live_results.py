@@ -22,7 +22,7 @@ from clue_ray.pipeline.plan import make_plan
 from clue_ray.serve.app import planned_rows
 from clue_ray.serve.live_results import LiveResults
 from clue_ray.serve.page import render_page
-from clue_ray.tasks.registry import build_references
+from clue_ray.tasks.registry import CLUE
 
 
 @pytest.fixture
@@ -62,8 +62,8 @@ def test_a_new_shard_is_the_only_file_read_and_changes_the_board(results, synthe
 def test_progress_counts_rows_against_the_runs_settings(results, synthetic_data_dir):
     progress = {(p["model"], p["task"]): (p["stored"], p["expected"])
                 for p in live(results).snapshot()["progress"]}
-    mednli = len(build_references("mednli", synthetic_data_dir))
-    meqsum = len(build_references("meqsum", synthetic_data_dir))
+    mednli = len(CLUE.references("mednli", synthetic_data_dir))
+    meqsum = len(CLUE.references("meqsum", synthetic_data_dir))
     assert progress == {("m-general", "mednli"): (mednli, mednli),
                         ("m-bio", "mednli"): (mednli - 3, mednli),
                         ("m-general", "meqsum"): (5, meqsum),

@@ -29,7 +29,7 @@ from served import CHROMIUM, call, dump_dom, ray_logs, start_server, token_proxy
 
 from clue_ray.commands.score import run_score
 from clue_ray.config import ScoreCommand
-from clue_ray.tasks.registry import TASKS, build_references
+from clue_ray.tasks.registry import CLUE
 
 TOKEN = "test-token-4f1c"
 LABELS = ("entailment", "contradiction", "neutral")
@@ -71,8 +71,8 @@ def server(ray_env, synthetic_data_dir, scoring_settings, results_dir):
 @pytest.fixture(scope="module")
 def predictions(synthetic_data_dir) -> dict[str, dict[str, str]]:
     return {task: {r.sample_id: prediction(task, i, r.reference)
-                   for i, r in enumerate(build_references(task, synthetic_data_dir))}
-            for task in TASKS}
+                   for i, r in enumerate(CLUE.references(task, synthetic_data_dir))}
+            for task in CLUE}
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +94,7 @@ def test_health_is_open_and_names_scorers_and_tasks(server):
     health = call(f"{server.url}/v1/health")
     assert health.status == 200
     assert health.json()["scorers"] == {"bertscore": True, "umls": True}
-    assert health.json()["tasks"] == list(TASKS)
+    assert health.json()["tasks"] == list(CLUE)
 
 
 def test_scores_equal_clue_ray_score_on_every_task(server, scored, predictions,
@@ -106,7 +106,7 @@ def test_scores_equal_clue_ray_score_on_every_task(server, scored, predictions,
         assert answer.status == 200, answer.text
         assert answer.json() == {"samples": scored[task]["samples"],
                                  "aggregate": scored[task]["aggregate"]}, task
-    refs = build_references("medisumqa", synthetic_data_dir)
+    refs = CLUE.references("medisumqa", synthetic_data_dir)
     by_reference = server.score({"task": "medisumqa", "items": [
         {"prediction": predictions["medisumqa"][r.sample_id], "reference": r.reference}
         for r in refs]})
@@ -118,7 +118,7 @@ def test_scores_equal_clue_ray_score_on_every_task(server, scored, predictions,
 def test_200_concurrent_requests_are_batched_and_all_answered(server, scored, predictions):
     expected = {task: {s["sample_id"]: s["metrics"] for s in out["samples"]}
                 for task, out in scored.items()}
-    tasks = list(TASKS)
+    tasks = list(CLUE)
 
     def one(n: int) -> tuple[str, list[str], object]:
         task = tasks[n % len(tasks)]
@@ -245,7 +245,7 @@ def test_a_killed_replica_is_replaced_and_later_requests_are_answered(server, sc
         time.sleep(1)
     assert answer is not None and answer.status == 200, answer and answer.text
     assert call(f"{server.url}/v1/health").json()["replica"]["pid"] != pid
-    for task in TASKS:
+    for task in CLUE:
         again = server.score({"task": task, "items": [
             {"sample_id": s, "prediction": p} for s, p in predictions[task].items()]})
         assert again.status == 200

@@ -11,6 +11,7 @@ from clue_ray.metrics.scoring import TaskScorer
 from clue_ray.serve.auth import is_loopback, resolve_token
 from clue_ray.serve.batch_scoring import answer, reference_index, score_jobs
 from clue_ray.serve.validation import BadRequest, parse_json, parse_score_request
+from clue_ray.tasks.registry import CLUE
 
 SECRET = "ZQX-credentialed-text"
 
@@ -94,7 +95,7 @@ def test_items_by_id_come_back_in_the_data_order(references):
 
 
 def test_a_batch_mixing_tasks_answers_each_request_as_if_alone(references, scoring_settings):
-    scorer = TaskScorer(scoring_settings, ["mednli", "longhealth"])
+    scorer = TaskScorer(scoring_settings, CLUE.pick(["mednli", "longhealth"]))
     lh = ids(references, "longhealth", 4)
     jobs = [
         parse_score_request({"task": "mednli", "items": [
@@ -107,8 +108,8 @@ def test_a_batch_mixing_tasks_answers_each_request_as_if_alone(references, scori
             {"prediction": "contradiction", "reference": "contradiction"}]}, references),
     ]
     together = score_jobs(scorer, jobs)
-    alone = [answer(job, scorer.score(job.task, job.items), scorer.answers(job.task, job.items))
-             for job in jobs]
+    alone = [answer(scorer.task(job.task), job, scorer.score(job.task, job.items),
+                    scorer.answers(job.task, job.items)) for job in jobs]
     assert together == alone
     assert together[0] == {"samples": [
         {"index": 0, "answer": "entailment", "metrics": {"accuracy": 1.0}},

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from clue_ray.errors import ConfigError
-from clue_ray.tasks.registry import TASKS, task_info
+from clue_ray.tasks.registry import CLUE
 from clue_ray.tasks.spec import raw_prompts, task_names, task_spec
 
 SHARED_PROMPTS = Path(__file__).resolve().parents[3] / "shared" / "clue-prompts.json"
@@ -37,20 +37,20 @@ def test_spec_fields_and_extras():
 
 
 def test_registry_lists_six_tasks_with_levels_and_headlines():
-    assert list(TASKS) == ["mednli", "meqsum", "problem_summary", "longhealth", "medisumqa",
+    assert list(CLUE) == ["mednli", "meqsum", "problem_summary", "longhealth", "medisumqa",
                            "medisumcode"]
-    assert {n: (t.level, t.headline_metric) for n, t in TASKS.items()} == {
+    assert {n: (t.level, t.headline_metric) for n, t in CLUE.items()} == {
         "mednli": (1, "accuracy"), "meqsum": (1, "rougeL"), "problem_summary": (1, "rougeL"),
         "longhealth": (2, "accuracy"), "medisumqa": (2, "rougeL"),
         "medisumcode": (2, "icd_em_f1"),
     }
-    assert [t.expected_samples for t in TASKS.values()] == [1419, 997, 234, 6000, 452, 499]
-    assert all(t.level == task_spec(n).level for n, t in TASKS.items())
-    assert [n for n, t in TASKS.items() if not t.credentialed] == ["meqsum", "longhealth"]
+    assert [t.expected_samples for t in CLUE.values()] == [1419, 997, 234, 6000, 452, 499]
+    assert all(t.level == task_spec(n).level for n, t in CLUE.items())
+    assert [n for n, t in CLUE.items() if not t.credentialed] == ["meqsum", "longhealth"]
 
 
 def test_unknown_task_lists_the_known_ones():
     with pytest.raises(ConfigError, match="unknown task 'nli'.*mednli, meqsum"):
-        task_info("nli")
+        CLUE["nli"]
     with pytest.raises(KeyError, match="known: mednli"):
         task_spec("nli")

@@ -20,7 +20,7 @@ from clue_ray.errors import ConfigError, DatasetError
 from clue_ray.pipeline.plan import make_plan
 from clue_ray.tasks import mednli
 from clue_ray.tasks.fewshot import shuffled_order
-from clue_ray.tasks.registry import BUILT_IN, TASKS, added_tasks, levels
+from clue_ray.tasks.registry import BUILT_IN, CLUE, TaskSet
 from clue_ray.tasks.user_tasks import load_user_tasks
 
 REPO = Path(__file__).resolve().parents[2]
@@ -63,13 +63,13 @@ def test_the_example_lives_outside_clue_ray_and_is_unknown_until_loaded():
     package = REPO / "clue_ray"
     for path in EXAMPLE.rglob("*"):
         assert package not in path.resolve().parents
-    assert "discharge_triage" not in TASKS
+    assert "discharge_triage" not in CLUE
     assert not any("discharge_triage" in p.read_text() for p in package.rglob("*.py"))
     (yaml_task, module_task) = load_user_tasks([str(TASK_YAML), str(TASK_PY)])
-    with added_tasks([yaml_task, module_task]):
-        assert list(TASKS)[-2:] == ["discharge_triage", "discharge_triage_strict"]
-        assert levels() == (1, 2, 3)
-    assert tuple(TASKS) == BUILT_IN and levels() == (1, 2)
+    tasks = TaskSet([yaml_task, module_task])
+    assert list(tasks)[-2:] == ["discharge_triage", "discharge_triage_strict"]
+    assert tasks.levels() == (1, 2, 3) and tasks.user_tasks == (yaml_task, module_task)
+    assert tuple(CLUE) == BUILT_IN and CLUE.levels() == (1, 2)  # CLUE's set is unchanged
 
 
 @pytest.mark.parametrize(("form", "task"), [(TASK_YAML, "discharge_triage"),
@@ -91,7 +91,7 @@ def test_each_form_builds_its_prompts_through_the_prompts_command(form, task, ex
     assert first[2]["content"] == notes[order[0]]["label"]
     assert notes[order[2]]["note"] in first[-1]["content"]
     assert {p["max_tokens"] for p in prompts} == {8}
-    assert tuple(TASKS) == BUILT_IN  # the command's tasks are gone after it
+    assert tuple(CLUE) == BUILT_IN  # the command's tasks are gone after it
 
 
 def test_the_yaml_form_scores_with_mednli_accuracy_and_flags_an_answer_without_a_label():
@@ -233,6 +233,5 @@ def test_the_openai_engine_refuses_a_credentialed_user_task_as_it_refuses_physio
     cmd = compose("run", ["experiment=clue", "models=[llama-3.1-8b-instruct]", "engine=openai",
                           "tasks=[discharge_triage]", f"user_tasks=[{path}]",
                           f"data_dir={tmp_path}"], RunCommand)
-    with added_tasks(load_user_tasks(cmd.user_tasks)), pytest.raises(
-            ConfigError, match=r"would send credentialed data \(discharge_triage\)"):
+    with pytest.raises(ConfigError, match=r"would send credentialed data \(discharge_triage\)"):
         make_plan(cmd)

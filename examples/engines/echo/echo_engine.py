@@ -17,6 +17,7 @@ from clue_ray.engines.base import Engine, Generation, PromptRow
 from clue_ray.engines.settings import EngineSettings
 from clue_ray.errors import ConfigError
 from clue_ray.models import ModelSettings
+from clue_ray.tasks.registry import TaskSet
 
 
 @dataclass
@@ -55,7 +56,8 @@ class EchoPlugin(ActorPoolEngine):
         if section.words < 1:
             raise ConfigError(f"engine.echo.words must be 1 or more, got {section.words}")
 
-    def make_engine(self, model: ModelSettings, settings: EngineSettings) -> Engine:
+    def make_engine(self, model: ModelSettings, settings: EngineSettings,
+                    tasks: TaskSet) -> Engine:
         return EchoEngine(settings.section())
 
 
