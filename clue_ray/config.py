@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field, is_dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TypeVar, get_type_hints
+from typing import TYPE_CHECKING, TypeVar, get_type_hints
 
 from clue_ray.engines.settings import EngineSettings
 from clue_ray.errors import ConfigError, not_one_of
@@ -16,6 +16,9 @@ from clue_ray.models import ClusterSettings, ModelSettings
 from clue_ray.results.settings import BootstrapSettings
 from clue_ray.serve.settings import ServeSettings
 from clue_ray.tasks.settings import LongHealthSettings
+
+if TYPE_CHECKING:
+    from clue_ray.results.load import ModelInfo
 
 T = TypeVar("T")
 
@@ -113,6 +116,17 @@ def load_model(name: str) -> ModelSettings:
     if model.name != name:
         raise ConfigError(f"{path}: name '{model.name}' differs from the file name")
     return model  # type: ignore[return-value]
+
+
+def registry_info(name: str) -> ModelInfo | None:
+    """Kind and base model from conf/model/<name>.yaml (None when there is no such file): what
+    the report and the live results page know of a model its results do not describe."""
+    from clue_ray.results.load import ModelInfo
+
+    if name not in available("model"):
+        return None
+    model = load_model(name)
+    return ModelInfo(model.kind, model.base_model)
 
 
 def chat_template_text(name: str | None) -> str | None:

@@ -10,7 +10,7 @@ from ray import serve
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from clue_ray.commands.report import registry_info
+from clue_ray.config import registry_info
 from clue_ray.results.settings import BootstrapSettings
 from clue_ray.serve.auth import authorized, unauthorized
 from clue_ray.serve.expected import Expected
