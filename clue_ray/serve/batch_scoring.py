@@ -11,7 +11,7 @@ from typing import Any
 from clue_ray.fileio import json_safe
 from clue_ray.metrics.aggregate import aggregate_task
 from clue_ray.metrics.scoring import Metrics, TaskScorer
-from clue_ray.serve.validation import ReferenceIndex, ScoreJob
+from clue_ray.serve.score_request import ReferenceIndex, ScoreJob
 from clue_ray.tasks.registry import build_references
 
 
