@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, is_dataclass
 from enum import Enum
-from typing import Any, TypeVar, get_type_hints
+from typing import TYPE_CHECKING, Any, TypeVar, get_type_hints
 
 from clue_ray.cluster import ClusterSettings
 from clue_ray.conf_files import available, conf_dir
@@ -16,6 +16,9 @@ from clue_ray.metrics.settings import ScoringSettings
 from clue_ray.models import ModelSettings
 from clue_ray.results.settings import BootstrapSettings
 from clue_ray.serve.settings import ServeSettings
+
+if TYPE_CHECKING:
+    from clue_ray.results.load import ModelInfo
 
 T = TypeVar("T")
 
@@ -108,6 +111,17 @@ def load_model(name: str) -> ModelSettings:
     if model.name != name:
         raise ConfigError(f"{path}: name '{model.name}' differs from the file name")
     return model  # type: ignore[return-value]
+
+
+def registry_info(name: str) -> ModelInfo | None:
+    """Kind and base model from conf/model/<name>.yaml (None when there is no such file): what
+    the report and the live results page know of a model its results do not describe."""
+    from clue_ray.results.load import ModelInfo
+
+    if name not in available("model"):
+        return None
+    model = load_model(name)
+    return ModelInfo(model.kind, model.base_model)
 
 
 def compose(config_name: str, overrides: list[str], schema: type[T]) -> T:

@@ -9,6 +9,8 @@ The rules:
 - only engines/, pipeline/, serve/ and commands/ import ray or vllm themselves;
 - results/ imports no pipeline/ (nor engines, planning, serve, commands, cli, config), not even
   through a module it imports;
+- serve/ imports no commands/ (nor cli), not even through a module it imports: what a command
+  and a deployment share lives below both;
 - the row contract (clue_ray/rows.py) imports no other module of clue_ray.
 """
 
@@ -33,6 +35,7 @@ RULES = (
     (("tasks", "metrics"), FRAMEWORKS + OUTER, True),
     (("metrics",), ("clue_ray.tasks",), True),  # a task comes with its scorer, not the reverse
     (("results",), tuple(m for m in OUTER if m != "clue_ray.results") + ("ray", "vllm"), True),
+    (("serve",), ("clue_ray.commands", "clue_ray.cli"), True),
     (("rows",), ("clue_ray",), True),
 )
 FORBIDDEN = FRAMEWORKS + OUTER  # for the import check at run time

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from clue_ray.conf_files import available
-from clue_ray.config import ReportCommand, load_model
+from clue_ray.config import ReportCommand, registry_info
 from clue_ray.errors import ConfigError
-from clue_ray.results.load import ModelInfo
 from clue_ray.results.report import write_report
 from clue_ray.tasks.user_tasks import task_set
-
-
-def registry_info(name: str) -> ModelInfo | None:
-    """Kind and base model from conf/model/<name>.yaml (None when there is no such file)."""
-    if name not in available("model"):
-        return None
-    model = load_model(name)
-    return ModelInfo(model.kind, model.base_model)
 
 
 def run_report(cmd: ReportCommand) -> int:

@@ -106,14 +106,19 @@ def written(dataset: Any, plan: Plan, model: ModelSettings, inference: bool) -> 
 
 
 def shipped(plan: Plan) -> TaskSet:
-    """The run's tasks, as the stage actors are handed them: the code of users' tasks'
-    Python files (imported under tasks.user_tasks.MODULE_PREFIX, names no worker can import)
-    travels by value with them."""
+    """The run's tasks, as the stage actors are handed them (see `shippable`)."""
+    return shippable(plan.tasks)
+
+
+def shippable(tasks: TaskSet) -> TaskSet:
+    """A task set ready to travel to actors and replicas: the code of users' tasks' Python
+    files (imported under tasks.user_tasks.MODULE_PREFIX, names no worker can import)
+    travels by value with it."""
     import ray.cloudpickle
 
     for name in [n for n in sys.modules if n.startswith(MODULE_PREFIX)]:
         ray.cloudpickle.register_pickle_by_value(sys.modules[name])
-    return plan.tasks
+    return tasks
 
 
 def metric_names(plan: Plan) -> dict[str, list[str]]:

@@ -23,6 +23,7 @@ from clue_ray.config import ServeCommand, compose
 from clue_ray.errors import ClueError, ConfigError, DatasetError
 from clue_ray.metrics.scoring import TaskScorer
 from clue_ray.pipeline.plan import absolute_paths, make_plan
+from clue_ray.pipeline.stages import shippable
 from clue_ray.serve.auth import resolve_token
 from clue_ray.serve.batch_scoring import reference_index
 from clue_ray.serve.expected import Expected, expected_rows
@@ -30,7 +31,8 @@ from clue_ray.serve.model_app import build_model_app, serve_settings
 from clue_ray.serve.results_app import ResultsPage
 from clue_ray.serve.scoring_app import ScoringService
 from clue_ray.serve.settings import check_settings
-from clue_ray.tasks.registry import CLUE
+from clue_ray.tasks.registry import TaskSet
+from clue_ray.tasks.user_tasks import task_set
 
 
 @dataclass(frozen=True)
@@ -45,21 +47,25 @@ class ServeApp:
 def prepare(cmd: ServeCommand) -> tuple[ServeCommand, str | None]:
     """Check the settings and the token before anything starts; returns the command with
     absolute paths, and the bearer token (None: no token)."""
-    if cmd.user_tasks:
-        raise ConfigError("clue-ray serve does not take user_tasks yet (its replicas know "
-                          "CLUE's tasks only): run, report, prompts and score do")
     check_settings(cmd.serve)
+    served_tasks(cmd).pick(cmd.tasks)  # a task neither CLUE's nor among user_tasks stops here
     token = resolve_token(cmd.serve.token, cmd.serve.token_env, cmd.serve.host)
     resolved, _ = absolute_paths(cmd, ())
     results = Path(cmd.serve.results or resolved.output_dir).resolve()
     return replace(resolved, serve=replace(cmd.serve, results=str(results))), token
 
 
+def served_tasks(cmd: ServeCommand) -> TaskSet:
+    """CLUE's tasks and the command's `user_tasks`, ready to travel to the replicas."""
+    return shippable(task_set(cmd.user_tasks))
+
+
 def check_scoring(cmd: ServeCommand) -> None:
     """The scorers the served tasks need can load, and every served task's data reads."""
-    TaskScorer(cmd.scoring, CLUE.pick(cmd.tasks)).check_available()
+    tasks = served_tasks(cmd)
+    TaskScorer(cmd.scoring, tasks.pick(cmd.tasks)).check_available()
     try:
-        reference_index(cmd.tasks, Path(cmd.data_dir))
+        reference_index(cmd.tasks, Path(cmd.data_dir), tasks)
     except DatasetError as err:
         raise DatasetError(err.path, f"{str(err).split(': ', 1)[1]} [override: data_dir=DIR]"
                            ) from None
@@ -91,7 +97,7 @@ def scoring_application(cmd: ServeCommand, token: str | None) -> ServeApp:
                             "target_ongoing_requests": scaling.target_ongoing_requests},
     )
     app = deployment.bind(list(cmd.tasks), cmd.data_dir, cmd.scoring, service,
-                          cmd.serve.max_body_bytes, token)
+                          cmd.serve.max_body_bytes, token, served_tasks(cmd))
     return ServeApp("scoring", app, service.route)
 
 
@@ -102,7 +108,7 @@ def results_application(cmd: ServeCommand, token: str | None,
     options = {"num_cpus": page.replica_cpus, "num_gpus": 0, "resources": dict(page.resources)}
     app = ResultsPage.options(ray_actor_options=options).bind(
         str(cmd.serve.results), cmd.bootstrap, cmd.serve.intervals, planned, page.route,
-        cmd.serve.refresh_s, token)
+        cmd.serve.refresh_s, token, served_tasks(cmd))
     return ServeApp("results", app, page.route)
 
 

@@ -16,7 +16,10 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from clue_ray.errors import ConfigError
-from clue_ray.serve.http import error
+
+UNAUTHORIZED = ("authorization: missing or wrong bearer token (send 'Authorization: Bearer "
+                "<token>')")
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 def is_loopback(host: str) -> bool:
@@ -58,8 +61,7 @@ def authorized(request: Request, token: str | None) -> bool:
 
 def unauthorized() -> JSONResponse:
     """401 with the challenge a client expects."""
-    return error("authorization: missing or wrong bearer token (send 'Authorization: Bearer "
-                 "<token>')", 401, {"WWW-Authenticate": "Bearer"})
+    return JSONResponse({"error": UNAUTHORIZED}, status_code=401, headers=CHALLENGE)
 
 
 class BearerTokenMiddleware:

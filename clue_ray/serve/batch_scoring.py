@@ -12,14 +12,15 @@ from clue_ray.fileio import json_safe
 from clue_ray.metrics.aggregate import aggregate_task
 from clue_ray.metrics.scored_task import Metrics, ScoredTask
 from clue_ray.metrics.scoring import TaskScorer
-from clue_ray.serve.validation import ReferenceIndex, ScoreJob
-from clue_ray.tasks.registry import CLUE
+from clue_ray.serve.score_request import ReferenceIndex, ScoreJob
+from clue_ray.tasks.registry import CLUE, TaskSet
 
 
-def reference_index(tasks: Sequence[str], data_dir: Path) -> ReferenceIndex:
+def reference_index(tasks: Sequence[str], data_dir: Path, known: TaskSet = CLUE
+                    ) -> ReferenceIndex:
     """For each task, every sample id with its position in the data and its reference."""
     return {task: {ref.sample_id: (position, ref)
-                   for position, ref in enumerate(CLUE.references(task, data_dir))}
+                   for position, ref in enumerate(known.references(task, data_dir))}
             for task in tasks}
 
 

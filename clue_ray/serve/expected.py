@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from clue_ray.errors import ClueError
-from clue_ray.tasks.registry import CLUE
+from clue_ray.tasks.registry import CLUE, TaskSet
 
 Expected = dict[str, dict[str, int | None]]  # model -> task -> rows (None: unknown)
 
@@ -31,8 +31,9 @@ def expected_rows(models: Iterable[str], samples: Mapping[str, int | None], limi
 class SampleCounter:
     """Samples per (data folder, task), counted once each (from sample ids only)."""
 
-    def __init__(self, count: Callable[[str, Path], int] | None = None) -> None:
-        self._count = count or (lambda task, data_dir: len(CLUE.references(task, data_dir)))
+    def __init__(self, count: Callable[[str, Path], int] | None = None,
+                 tasks: TaskSet = CLUE) -> None:
+        self._count = count or (lambda task, data_dir: len(tasks.references(task, data_dir)))
         self._known: dict[tuple[str, str], int | None] = {}
 
     def __call__(self, data_dir: str, task: str) -> int | None:
@@ -46,17 +47,20 @@ class SampleCounter:
         return self._known[key]
 
 
-def from_manifest(manifest: Mapping[str, Any], counter: SampleCounter) -> Expected:
-    """Expected rows of a run, from the settings its manifest records."""
+def from_manifest(manifest: Mapping[str, Any], counter: SampleCounter,
+                  known: TaskSet = CLUE) -> Expected:
+    """Expected rows of a run, from the settings its manifest records (tasks the page was
+    not given are left out)."""
     config = manifest.get("config", {})
-    tasks = [t for t in config.get("tasks", []) if t in CLUE]
+    tasks = [t for t in config.get("tasks", []) if t in known]
     data_dir = config.get("data_dir")
     samples = {t: counter(str(data_dir), t) if data_dir else None for t in tasks}
     return expected_rows(config.get("models", []), samples, config.get("limit"),
                          len(config.get("seeds") or []) or 1)
 
 
-def progress_rows(rows: pd.DataFrame, expected: Mapping[str, Expected]) -> list[dict[str, Any]]:
+def progress_rows(rows: pd.DataFrame, expected: Mapping[str, Expected],
+                  tasks: TaskSet = CLUE) -> list[dict[str, Any]]:
     """One entry per run, model and task: rows stored (scored) and rows expected; every
     expected group is listed, stored or not yet."""
     stored: dict[tuple[str, str, str], int] = {}
@@ -65,7 +69,7 @@ def progress_rows(rows: pd.DataFrame, expected: Mapping[str, Expected]) -> list[
             stored[(str(run), str(model), str(task))] = len(group)
     keys = set(stored) | {(run, model, task) for run, by_model in expected.items()
                           for model, by_task in by_model.items() for task in by_task}
-    order = {task: i for i, task in enumerate(CLUE)}
+    order = {task: i for i, task in enumerate(tasks)}
     return [{"run_id": run, "model": model, "task": task, "stored": stored.get((run, model, task),
                                                                                0),
              "expected": expected.get(run, {}).get(model, {}).get(task)}

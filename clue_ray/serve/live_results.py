@@ -26,7 +26,7 @@ from clue_ray.results.load import ModelInfo, load_results, read_manifests, read_
 from clue_ray.results.settings import BootstrapSettings
 from clue_ray.rows import MANIFEST, shard_files
 from clue_ray.serve.expected import Expected, SampleCounter, from_manifest, progress_rows
-from clue_ray.tasks.registry import CLUE
+from clue_ray.tasks.registry import CLUE, TaskSet
 
 
 class ShardCache:
@@ -67,13 +67,14 @@ class LiveResults:
 
     def __init__(self, results: Path, bootstrap: BootstrapSettings, intervals: bool,
                  planned: Mapping[str, Expected],
-                 registry: Callable[[str], ModelInfo | None]) -> None:
+                 registry: Callable[[str], ModelInfo | None], tasks: TaskSet = CLUE) -> None:
         self.results = Path(results)
+        self.tasks = tasks
         self.bootstrap = bootstrap if intervals else replace(bootstrap, resamples=0)
         self.planned = dict(planned)
         self.registry = registry
         self.cache = ShardCache()
-        self.counter = SampleCounter()
+        self.counter = SampleCounter(tasks=tasks)
         self._state: tuple[Any, ...] | None = None
         self._payload: dict[str, Any] = {}
 
@@ -99,7 +100,7 @@ class LiveResults:
     def _build(self, version: str) -> dict[str, Any]:
         started = time.perf_counter()
         try:
-            results = load_results(self.results, self.registry, self.cache)
+            results = load_results(self.results, self.registry, self.cache, self.tasks)
         except ConfigError as err:  # no shards yet, or a model nobody knows
             rows, manifests, notes = pd.DataFrame(), read_manifests(self.results), [str(err)]
             board_rows, tasks = [], []
@@ -113,9 +114,9 @@ class LiveResults:
             "results": str(self.results), "version": version,
             "generated_at": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
             "intervals": self.bootstrap.resamples > 0, "tasks": tasks,
-            "headline": {t: CLUE[t].headline_metric for t in tasks},
+            "headline": {t: self.tasks[t].headline_metric for t in tasks},
             "leaderboard": board_rows,
-            "progress": progress_rows(rows, self._expected(rows, manifests)),
+            "progress": progress_rows(rows, self._expected(rows, manifests), self.tasks),
             "notes": notes,
             "shards": {"files": len(self.cache), "reads": self.cache.reads,
                        "build_s": round(time.perf_counter() - started, 3)},
@@ -130,7 +131,7 @@ class LiveResults:
         for manifest in manifests:
             run = str(manifest.get("run_id", ""))
             if run in shown and run not in self.planned:
-                found[run] = from_manifest(manifest, self.counter)
+                found[run] = from_manifest(manifest, self.counter, self.tasks)
         for run, expected in self.planned.items():
             if run in shown or (self.results / run).is_dir() or self.results.name == run:
                 found[run] = expected

@@ -1,4 +1,5 @@
-"""The scoring deployment: `POST <route>/score` and `GET <route>/health`.
+"""The scoring deployment: `POST <route>/score` and `GET <route>/health`, a FastAPI app
+(`clue_ray.serve.http`) with the request model of `clue_ray.serve.score_request`.
 
 Each replica loads the served tasks' references and the model-backed scorers (BERTScore,
 the UMLS linker) once, in its constructor. Concurrent requests are batched by `@serve.batch`
@@ -16,39 +17,32 @@ from pathlib import Path
 from typing import Any
 
 from ray import serve
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse
 
 from clue_ray.metrics.scoring import TaskScorer
 from clue_ray.metrics.settings import ScoringSettings
-from clue_ray.serve.auth import authorized, unauthorized
 from clue_ray.serve.batch_scoring import ScoringFailed, reference_index, score_jobs
-from clue_ray.serve.http import (
-    error,
-    json_answer,
-    method_not_allowed,
-    not_found,
-    read_body,
-    subpath,
-)
+from clue_ray.serve.http import TOKEN, api, error
+from clue_ray.serve.score_request import ScoreJob, ScoreRequest, request_error, score_job
 from clue_ray.serve.settings import ScoringServiceSettings
-from clue_ray.serve.validation import BadRequest, ScoreJob, parse_json, parse_score_request
-from clue_ray.tasks.registry import CLUE
+from clue_ray.tasks.registry import CLUE, TaskSet
 
 BATCH_HEADER = "X-Clue-Batch-Requests"
-ROUTES = ["POST /score", "GET /health"]
 logger = logging.getLogger("ray.serve")
+app = api(request_error)
 
 
 @serve.deployment
+@serve.ingress(app)
 class ScoringService:
-    """Scores predictions of the served tasks against the references of `data_dir`."""
+    """Scores predictions of the served tasks (declared in `task_set`, CLUE's and the users')
+    against the references of `data_dir`."""
 
     def __init__(self, tasks: list[str], data_dir: str, scoring: ScoringSettings,
                  service: ScoringServiceSettings, max_body_bytes: int,
-                 token: str | None) -> None:
-        self.references = reference_index(tasks, Path(data_dir))
-        self.scorer = TaskScorer(scoring, CLUE.pick(tasks))
+                 token: str | None, task_set: TaskSet = CLUE) -> None:
+        self.references = reference_index(tasks, Path(data_dir), task_set)
+        self.scorer = TaskScorer(scoring, task_set.pick(tasks))
         self.scorer.load()
         self.max_body_bytes = max_body_bytes
         self.token = token
@@ -57,28 +51,14 @@ class ScoringService:
         self.batches = 0
         self.largest_batch = 0
 
-    async def __call__(self, request: Request) -> Response:
-        """Route one HTTP request."""
-        path = subpath(request)
-        if path == "/health":
-            if request.method != "GET":
-                return method_not_allowed("GET")
-            return json_answer(self.health())
-        if path != "/score":
-            return not_found(path, ROUTES)
-        if request.method != "POST":
-            return method_not_allowed("POST")
-        if not authorized(request, self.token):
-            return unauthorized()
-        try:
-            payload = parse_json(await read_body(request, self.max_body_bytes))
-            job = parse_score_request(payload, self.references)
-        except BadRequest as bad:
-            return error(bad.message, bad.status)
+    @app.post("/score", dependencies=[TOKEN])
+    async def score(self, request: ScoreRequest) -> JSONResponse:
+        """`{"samples": [...], "aggregate": {...}}`, as `clue-ray score` writes them."""
+        job = score_job(request, self.references, self.scorer.declarations)
         result, batch_requests = await self.score_batch(job)
         if isinstance(result, ScoringFailed):
             return error(str(result), 500)
-        return json_answer(result, headers={BATCH_HEADER: str(batch_requests)})
+        return JSONResponse(result, headers={BATCH_HEADER: str(batch_requests)})
 
     @serve.batch
     async def score_batch(self, jobs: list[ScoreJob]
@@ -91,8 +71,9 @@ class ScoringService:
             logger.error(failed)
         return [(a, len(jobs)) for a in answers]
 
-    def health(self) -> dict[str, Any]:
-        """Served tasks, loaded scorers, and this replica's batches so far."""
+    @app.get("/health")
+    async def health(self) -> dict[str, Any]:
+        """Served tasks, loaded scorers, and this replica's batches so far (no token)."""
         return {"status": "ok", "tasks": list(self.references), "scorers": self.scorer.loaded(),
                 "replica": {"pid": os.getpid(), "batches": self.batches,
                             "largest_batch_requests": self.largest_batch}}

@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 from results.constructed import write_group, write_manifest
 
-from clue_ray.commands.report import registry_info
-from clue_ray.config import ReportCommand, compose
+from clue_ray.config import ReportCommand, compose, registry_info
 from clue_ray.results.leaderboard import build_leaderboard
 from clue_ray.results.load import load_results
 from clue_ray.results.settings import BootstrapSettings

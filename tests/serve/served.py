@@ -39,11 +39,11 @@ class Answer:
 
 
 def call(url: str, method: str = "GET", body: bytes | None = None, token: str | None = None,
-         timeout: float = 60.0) -> Answer:
+         timeout: float = 60.0, content_type: str = "application/json") -> Answer:
     """One request (no retries); an HTTP error status is an answer, not an exception."""
     request = urllib.request.Request(url, data=body, method=method)
     if body is not None:
-        request.add_header("Content-Type", "application/json")
+        request.add_header("Content-Type", content_type)
     if token is not None:
         request.add_header("Authorization", f"Bearer {token}")
     try:

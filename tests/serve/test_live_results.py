@@ -16,8 +16,7 @@ from results_folder import (
     report_bootstrap,
 )
 
-from clue_ray.commands.report import registry_info
-from clue_ray.config import ServeCommand, compose
+from clue_ray.config import ServeCommand, compose, registry_info
 from clue_ray.pipeline.plan import make_plan
 from clue_ray.serve.app import planned_rows
 from clue_ray.serve.live_results import LiveResults

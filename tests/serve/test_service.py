@@ -202,6 +202,29 @@ def test_the_token_is_required_everywhere_but_health(server, predictions):
     assert server.score({"task": "mednli", "items": [item]}).status == 200
 
 
+def test_routes_methods_and_the_token_come_before_the_body(server):
+    """404 lists the routes (FastAPI's docs and OpenAPI schema are not served), 405 names the
+    method in Allow, a request without the token is refused before its body is parsed, and a
+    body sent as another Content-Type than JSON is named as such."""
+    assert call(f"{server.url}/v1/nothing").json() == {
+        "error": "path: no route /nothing (routes: POST /score, GET /health)"}
+    assert call(f"{server.url}/nothing", token=TOKEN).json() == {
+        "error": "path: no route /nothing (routes: GET /, GET /api/leaderboard)"}
+    for path in ("/docs", "/openapi.json", "/v1/docs", "/v1/openapi.json", "/v1/score/"):
+        assert call(server.url + path, token=TOKEN).status == 404, path
+    for url, method, allowed in ((f"{server.url}/v1/health", "POST", "GET"),
+                                 (f"{server.url}/api/leaderboard", "DELETE", "GET")):
+        refused = call(url, method, b"{}", TOKEN)
+        assert (refused.status, refused.headers["allow"]) == (405, allowed)
+        assert refused.json() == {"error": f"method: this route takes {allowed}"}
+    unread = call(f"{server.url}/v1/score", "POST", b"{not json " + MARKER.encode())
+    assert unread.status == 401 and MARKER not in unread.text
+    as_form = call(f"{server.url}/v1/score", "POST", b'{"task": "meqsum"}', TOKEN,
+                   content_type="application/x-www-form-urlencoded")
+    assert (as_form.status, as_form.json()) == (
+        400, {"error": "body: send JSON (Content-Type: application/json)"})
+
+
 def test_the_live_page_follows_new_shards_and_serves_no_text(server, results_dir,
                                                              synthetic_data_dir):
     api = f"{server.url}/api/leaderboard"

@@ -1,19 +1,50 @@
-"""Scoring requests are checked field by field (one message naming the field), the token
-rule holds before anything starts, and a batch mixing tasks answers each request as alone."""
+"""Scoring requests are checked field by field (one message naming the field, never the
+value sent), bodies are read under the size cap as UTF-8 JSON, the token rule holds before
+anything starts, and a batch mixing tasks answers each request as alone."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 
 from clue_ray.cli import main
 from clue_ray.errors import ConfigError
 from clue_ray.metrics.scoring import TaskScorer
 from clue_ray.serve.auth import is_loopback, resolve_token
 from clue_ray.serve.batch_scoring import answer, reference_index, score_jobs
-from clue_ray.serve.validation import BadRequest, parse_json, parse_score_request
+from clue_ray.serve.http import CappedRequest
+from clue_ray.serve.score_request import ScoreJob, ScoreRequest, request_error, score_job
 from clue_ray.tasks.registry import CLUE
 
 SECRET = "ZQX-credentialed-text"
+
+
+def parse_score_request(payload: Any, references) -> ScoreJob:
+    """The request model, then the check against the references (as `POST /score` does)."""
+    return score_job(ScoreRequest.model_validate(payload), references, CLUE)
+
+
+def capped(body: bytes, limit: int, chunk: int) -> tuple[CappedRequest, list[dict]]:
+    """A request whose body arrives in chunks (no Content-Length), read as `POST /score`
+    reads it, and the messages of the body not received yet."""
+    chunks = [body[i:i + chunk] for i in range(0, len(body), chunk)] or [b""]
+    messages = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+                for i, c in enumerate(chunks)]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    request = Request({"type": "http", "method": "POST", "headers": []}, receive)
+    return CappedRequest(request, limit), messages
+
+
+def parse_json(body: bytes, limit: int = 1 << 20, chunk: int = 1 << 16) -> Any:
+    return asyncio.run(capped(body, limit, chunk)[0].json())
 
 
 @pytest.fixture(scope="module")
@@ -26,11 +57,17 @@ def ids(references, task, n):
 
 
 def refused(payload, references) -> str:
-    with pytest.raises(BadRequest) as caught:
-        parse_score_request(payload, references)
-    assert caught.value.status == 400
-    assert SECRET not in caught.value.message
-    return caught.value.message
+    try:
+        job = parse_score_request(payload, references)
+    except ValidationError as err:
+        message = request_error(err.errors())
+    except HTTPException as err:
+        assert err.status_code == 400
+        message = err.detail
+    else:
+        pytest.fail(f"accepted: {job}")
+    assert SECRET not in message
+    return message
 
 
 def test_each_kind_of_bad_request_names_its_field(references):
@@ -77,11 +114,24 @@ def test_each_kind_of_bad_request_names_its_field(references):
 
 
 def test_invalid_json_is_named_with_its_position():
-    with pytest.raises(BadRequest, match=r"body: invalid JSON \(Expecting value at line 1 "
-                                         r"column 9\)"):
+    with pytest.raises(HTTPException, match=r"body: invalid JSON \(Expecting value at line 1 "
+                                            r"column 9\)"):
         parse_json(b'{"task":')
-    with pytest.raises(BadRequest, match="body: not UTF-8 text"):
+    with pytest.raises(HTTPException, match="body: not UTF-8 text"):
         parse_json(b"\xff\xfe")
+
+
+def test_a_body_over_the_cap_is_refused_after_reading_up_to_the_cap_again():
+    body = b'{"task": "meqsum", "items": []} '  # 32 bytes, the cap
+    assert parse_json(body, limit=32) == {"task": "meqsum", "items": []}
+    # sent in 4-byte chunks: 64 bytes are read whole; of 160, 68 (past twice the cap)
+    for padding, unread_chunks in ((32, 0), (128, 40 - 17)):
+        request, messages = capped(body + b" " * padding, 32, chunk=4)
+        with pytest.raises(HTTPException) as caught:
+            asyncio.run(request.json())
+        assert caught.value.status_code == 413
+        assert caught.value.detail == "body: larger than serve.max_body_bytes=32 bytes"
+        assert len(messages) == unread_chunks
 
 
 def test_items_by_id_come_back_in_the_data_order(references):
