@@ -9,7 +9,7 @@ from pathlib import Path
 
 from clue_ray.errors import DatasetError
 from clue_ray.tasks.sample import Message, Reference, Sample
-from clue_ray.tasks.spec import TaskSpec, task_spec
+from clue_ray.tasks.spec import TaskSpec
 
 SHUFFLE_SEED = 1
 
@@ -18,17 +18,17 @@ Record = Mapping[str, str]
 
 @dataclass(frozen=True)
 class FewShotFile:
-    """The reader of a few-shot task's official file: its record loader and reference field."""
+    """The reader of a few-shot task's file: its spec, record reader and reference field."""
 
-    name: str
+    spec: TaskSpec
     load_records: Callable[[Path], list[Record]]
     reference_field: str
 
     def samples(self, data_dir: Path) -> list[Sample]:
         """All evaluated samples, in the protocol's shuffled order."""
-        spec = task_spec(self.name)
-        path = Path(data_dir) / spec.source_file
-        return build_fewshot_samples(spec, self.load_records(path), self.reference_field, path)
+        path = Path(data_dir) / self.spec.source_file
+        records = self.load_records(path)
+        return build_fewshot_samples(self.spec, records, self.reference_field, path)
 
     def references(self, data_dir: Path) -> list[Reference]:
         """The reference of every evaluated sample."""

@@ -78,7 +78,7 @@ def ideal_answer(sample: Sample) -> str:
     return template.format(codes=sample.reference)
 
 
-READER = FewShotFile("medisumcode", load_records, reference_field="codes")
+READER = FewShotFile(task_spec("medisumcode"), load_records, reference_field="codes")
 TASK = TaskDefinition(
     name="medisumcode", headline_metric="icd_em_f1", credentialed=True, expected_samples=499,
     obtain_from=f"MeDiSumCode on {PHYSIONET}",

@@ -8,6 +8,7 @@ from clue_ray.tasks.baselines import lead_words
 from clue_ray.tasks.definition import PHYSIONET, TaskDefinition
 from clue_ray.tasks.fewshot import FewShotFile, Record
 from clue_ray.tasks.readers import read_json_array, require_object, require_str
+from clue_ray.tasks.spec import task_spec
 
 FIELDS = ("discharge_summary", "Question", "Answer")
 
@@ -21,7 +22,7 @@ def load_records(path: Path) -> list[Record]:
     return records
 
 
-READER = FewShotFile("medisumqa", load_records, reference_field="Answer")
+READER = FewShotFile(task_spec("medisumqa"), load_records, reference_field="Answer")
 TASK = TaskDefinition(
     name="medisumqa", headline_metric="rougeL", credentialed=True, expected_samples=452,
     obtain_from=f"MeDiSumQA on {PHYSIONET}",

@@ -10,6 +10,7 @@ from clue_ray.tasks.baselines import first_shot_answer
 from clue_ray.tasks.definition import PHYSIONET, Metrics, TaskDefinition
 from clue_ray.tasks.fewshot import FewShotFile, Record
 from clue_ray.tasks.readers import read_jsonl, require_object, require_str
+from clue_ray.tasks.spec import task_spec
 
 LABELS = ("entailment", "neutral", "contradiction")
 
@@ -41,7 +42,7 @@ def names_a_label(prediction: str) -> bool:
     return any(label.upper() in upper for label in LABELS)
 
 
-READER = FewShotFile("mednli", load_records, reference_field="gold_label")
+READER = FewShotFile(task_spec("mednli"), load_records, reference_field="gold_label")
 TASK = TaskDefinition(
     name="mednli", headline_metric="accuracy", credentialed=True, expected_samples=1419,
     obtain_from=f"MedNLI 1.0.0 on {PHYSIONET}",

@@ -9,6 +9,7 @@ from clue_ray.tasks.baselines import lead_words
 from clue_ray.tasks.definition import TaskDefinition
 from clue_ray.tasks.fewshot import FewShotFile, Record
 from clue_ray.tasks.readers import read_xlsx_first_sheet, require_columns
+from clue_ray.tasks.spec import task_spec
 
 COLUMNS = ("File", "CHQ", "Summary")
 
@@ -32,7 +33,7 @@ def load_records(path: Path) -> list[Record]:
     return records
 
 
-READER = FewShotFile("meqsum", load_records, reference_field="Summary")
+READER = FewShotFile(task_spec("meqsum"), load_records, reference_field="Summary")
 TASK = TaskDefinition(
     name="meqsum", headline_metric="rougeL", credentialed=False, expected_samples=997,
     obtain_from="github.com/abachaa/MeQSum (public, CC BY 4.0)",

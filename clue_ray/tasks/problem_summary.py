@@ -9,6 +9,7 @@ from clue_ray.tasks.baselines import lead_words
 from clue_ray.tasks.definition import PHYSIONET, TaskDefinition
 from clue_ray.tasks.fewshot import FewShotFile, Record
 from clue_ray.tasks.readers import read_csv, require_columns
+from clue_ray.tasks.spec import task_spec
 
 SUBJECTIVES = "Subjectives"
 SUBJECTIVES_ALIAS = "Subjective Sections"
@@ -34,7 +35,7 @@ def load_records(path: Path) -> list[Record]:
     ]
 
 
-READER = FewShotFile("problem_summary", load_records, reference_field="Summary")
+READER = FewShotFile(task_spec("problem_summary"), load_records, "Summary")
 TASK = TaskDefinition(
     name="problem_summary", headline_metric="rougeL", credentialed=True, expected_samples=234,
     obtain_from=f"BioNLP 2023 Shared Task 1A on {PHYSIONET}",
