@@ -12,8 +12,6 @@ from clue_ray.metrics.scored_task import Metrics
 from clue_ray.tasks.sample import Message, Reference, Sample
 from clue_ray.tasks.spec import TaskSpec, task_spec
 
-PHYSIONET = "PhysioNet, credentialed access and a signed data use agreement"
-
 
 class PromptTokenizer(Protocol):
     """What tokenizer-dependent prompt building needs (see tasks.render.ChatRenderer)."""

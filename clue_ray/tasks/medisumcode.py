@@ -1,4 +1,5 @@
-"""MeDiSumCode (Level 2): list the ICD-10-CM codes of a discharge summary."""
+"""MeDiSumCode (Level 2): list the ICD-10-CM codes of a discharge summary.
+Declared in clue_ray/data/tasks/medisumcode.yaml; here its reader and rules (tasks/hooks.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from pathlib import Path
 
 from clue_ray.errors import DatasetError
 from clue_ray.metrics.icd import extract_codes, icd_scores, is_valid
-from clue_ray.tasks.baselines import first_shot_answer
-from clue_ray.tasks.definition import PHYSIONET, Metrics, TaskDefinition
-from clue_ray.tasks.fewshot import FewShotFile, Record
+from clue_ray.tasks.definition import Metrics
+from clue_ray.tasks.fewshot import Record
 from clue_ray.tasks.readers import read_json_array, require_object, require_str
 from clue_ray.tasks.sample import Sample
 from clue_ray.tasks.spec import task_spec
+from clue_ray.tasks.task_yaml import packaged_task
 
 CODE_SEPARATOR = ", "
 
@@ -78,11 +79,4 @@ def ideal_answer(sample: Sample) -> str:
     return template.format(codes=sample.reference)
 
 
-READER = FewShotFile(task_spec("medisumcode"), load_records, reference_field="codes")
-TASK = TaskDefinition(
-    name="medisumcode", headline_metric="icd_em_f1", credentialed=True, expected_samples=499,
-    obtain_from=f"MeDiSumCode on {PHYSIONET}",
-    read_samples=READER.samples, read_references=READER.references,
-    score_sample=score_sample, answer_followed=names_a_code, invalid_codes=has_invalid_code,
-    extract_answer=answer_codes, ideal_answer=ideal_answer, baseline=first_shot_answer,
-)
+TASK = packaged_task("medisumcode")

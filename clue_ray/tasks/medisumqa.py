@@ -1,14 +1,13 @@
-"""MeDiSumQA (Level 2): answer a lay question about a discharge summary."""
+"""MeDiSumQA (Level 2): answer a lay question about a discharge summary.
+Declared in clue_ray/data/tasks/medisumqa.yaml; here its reader (tasks/hooks.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from clue_ray.tasks.baselines import lead_words
-from clue_ray.tasks.definition import PHYSIONET, TaskDefinition
-from clue_ray.tasks.fewshot import FewShotFile, Record
+from clue_ray.tasks.fewshot import Record
 from clue_ray.tasks.readers import read_json_array, require_object, require_str
-from clue_ray.tasks.spec import task_spec
+from clue_ray.tasks.task_yaml import packaged_task
 
 FIELDS = ("discharge_summary", "Question", "Answer")
 
@@ -22,9 +21,4 @@ def load_records(path: Path) -> list[Record]:
     return records
 
 
-READER = FewShotFile(task_spec("medisumqa"), load_records, reference_field="Answer")
-TASK = TaskDefinition(
-    name="medisumqa", headline_metric="rougeL", credentialed=True, expected_samples=452,
-    obtain_from=f"MeDiSumQA on {PHYSIONET}",
-    read_samples=READER.samples, read_references=READER.references, baseline=lead_words,
-)
+TASK = packaged_task("medisumqa")

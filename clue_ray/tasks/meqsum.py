@@ -1,15 +1,14 @@
-"""MeQSum (Level 1): summarise a consumer health question as one short question."""
+"""MeQSum (Level 1): summarise a consumer health question as one short question.
+Declared in clue_ray/data/tasks/meqsum.yaml; here its reader (tasks/hooks.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from clue_ray.errors import DatasetError, excerpt
-from clue_ray.tasks.baselines import lead_words
-from clue_ray.tasks.definition import TaskDefinition
-from clue_ray.tasks.fewshot import FewShotFile, Record
+from clue_ray.tasks.fewshot import Record
 from clue_ray.tasks.readers import read_xlsx_first_sheet, require_columns
-from clue_ray.tasks.spec import task_spec
+from clue_ray.tasks.task_yaml import packaged_task
 
 COLUMNS = ("File", "CHQ", "Summary")
 
@@ -33,9 +32,4 @@ def load_records(path: Path) -> list[Record]:
     return records
 
 
-READER = FewShotFile(task_spec("meqsum"), load_records, reference_field="Summary")
-TASK = TaskDefinition(
-    name="meqsum", headline_metric="rougeL", credentialed=False, expected_samples=997,
-    obtain_from="github.com/abachaa/MeQSum (public, CC BY 4.0)",
-    read_samples=READER.samples, read_references=READER.references, baseline=lead_words,
-)
+TASK = packaged_task("meqsum")

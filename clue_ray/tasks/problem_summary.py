@@ -1,15 +1,14 @@
-"""Problem Summary (Level 1, BioNLP 2023 task 1A): list a patient's diagnoses and problems."""
+"""Problem Summary (Level 1, BioNLP 2023 task 1A): list a patient's diagnoses and problems.
+Declared in clue_ray/data/tasks/problem_summary.yaml; here its reader (tasks/hooks.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from clue_ray.errors import DatasetError
-from clue_ray.tasks.baselines import lead_words
-from clue_ray.tasks.definition import PHYSIONET, TaskDefinition
-from clue_ray.tasks.fewshot import FewShotFile, Record
+from clue_ray.tasks.fewshot import Record
 from clue_ray.tasks.readers import read_csv, require_columns
-from clue_ray.tasks.spec import task_spec
+from clue_ray.tasks.task_yaml import packaged_task
 
 SUBJECTIVES = "Subjectives"
 SUBJECTIVES_ALIAS = "Subjective Sections"
@@ -35,9 +34,4 @@ def load_records(path: Path) -> list[Record]:
     ]
 
 
-READER = FewShotFile(task_spec("problem_summary"), load_records, "Summary")
-TASK = TaskDefinition(
-    name="problem_summary", headline_metric="rougeL", credentialed=True, expected_samples=234,
-    obtain_from=f"BioNLP 2023 Shared Task 1A on {PHYSIONET}",
-    read_samples=READER.samples, read_references=READER.references, baseline=lead_words,
-)
+TASK = packaged_task("problem_summary")
