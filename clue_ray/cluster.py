@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Annotated
+
+from clue_ray.setting import Setting
 
 
 class EngineDevice(StrEnum):
@@ -15,27 +18,29 @@ class EngineDevice(StrEnum):
 
 @dataclass
 class ClusterSettings:
-    """Where the sweep runs (conf/cluster/).
+    """Where the sweep runs (conf/cluster/)."""
 
-    engine_device: what a vLLM worker runs on: "gpu" (one GPU and `cpus_per_engine` CPUs per
-    tensor-parallel worker) or "cpu" (`cpus_per_engine` CPUs per worker, KV cache of
-    `kv_cache_gib` GiB of RAM per replica). stream_cpus: CPUs reserved by each light step of
-    the stream (row mapping around the engine). prompt_builders: min and max prompt-building
-    actors per model (each holds the model's tokenizer and the task data), each reserving
-    `prompt_builder_cpus` CPUs. models_at_once: model passes streaming at once (each with
-    its own engine replicas, builders and scoring actors).
-    """
-
-    address: str | None
-    num_cpus: int | None
-    gpus_per_node: int
-    accelerator_type: str | None
-    engine_device: EngineDevice
-    kv_cache_gib: float | None
-    engine_replicas: list[int]
-    cpus_per_engine: float
-    stream_cpus: float
-    prompt_builders: list[int]
-    prompt_builder_cpus: float
-    scoring_actors: int
-    models_at_once: int
+    address: Annotated[str | None, Setting(
+        "null: start a local Ray; auto or ray://HOST:10001: join a running cluster")]
+    num_cpus: Annotated[int | None, Setting("CPUs of a locally started Ray (null: all)", ge=1)]
+    gpus_per_node: Annotated[int, Setting("GPUs of each node", ge=0)]
+    accelerator_type: Annotated[str | None, Setting(
+        "engine actors only on GPUs of this type, e.g. A100-80G (null: any)")]
+    engine_device: Annotated[EngineDevice, Setting(
+        "what a vLLM worker runs on: gpu (one GPU per tensor-parallel worker) or cpu")]
+    kv_cache_gib: Annotated[float | None, Setting(
+        "vLLM on CPUs: KV cache per replica, GiB of RAM (null on GPUs)", gt=0)]
+    engine_replicas: Annotated[list[int], Setting(
+        "[min, max] engine replicas per model (autoscaled when max > min)")]
+    cpus_per_engine: Annotated[float, Setting(
+        "CPUs per engine actor, or per tensor-parallel worker of a vLLM replica", ge=0)]
+    stream_cpus: Annotated[float, Setting(
+        "CPUs reserved by each light stream step (row mapping); 0 shares the cores", ge=0)]
+    prompt_builders: Annotated[list[int], Setting(
+        "[min, max] prompt-building actors per model (each loads the tokenizer once)")]
+    prompt_builder_cpus: Annotated[float, Setting(
+        "CPUs reserved per prompt builder; 0 shares the cores", ge=0)]
+    scoring_actors: Annotated[int, Setting(
+        "scoring actors per model pass (BERTScore and UMLS load once per actor)", ge=1)]
+    models_at_once: Annotated[int, Setting(
+        "model passes streaming at once, each with its own replicas and actors", ge=1)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, is_dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any, TypeVar, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_type_hints
 
 from clue_ray.cluster import ClusterSettings
 from clue_ray.conf_files import available, conf_dir
@@ -16,62 +16,76 @@ from clue_ray.metrics.settings import ScoringSettings
 from clue_ray.models import ModelSettings
 from clue_ray.results.settings import BootstrapSettings
 from clue_ray.serve.settings import ServeSettings
+from clue_ray.setting import Setting, check_values
 
 if TYPE_CHECKING:
     from clue_ray.results.load import ModelInfo
 
 T = TypeVar("T")
+OPTIONS_DOC = "each task's own options, under its name (conf/task_options/)"
+USER_TASKS_DOC = "users' task files (YAML) whose tasks may be selected"
 
 
 @dataclass
 class PromptsCommand:
     """`clue-ray prompts`."""
 
-    task: str
-    data_dir: str
-    out: str
-    tokenizer: str | None
-    chat_template: str | None
-    max_context: int | None
-    task_options: dict[str, Any]
-    user_tasks: list[str]
+    task: Annotated[str, Setting("the task whose prompts are written")]
+    data_dir: Annotated[str, Setting("folder holding the task's official file")]
+    out: Annotated[str, Setting("JSON lines written here")]
+    tokenizer: Annotated[str | None, Setting(
+        "HF id or local folder; adds prompt and prompt_tokens (LongHealth needs it)")]
+    chat_template: Annotated[str | None, Setting(
+        "a .jinja file or a conf/chat_templates/ name, replacing the tokenizer's template")]
+    max_context: Annotated[int | None, Setting(
+        "model context length (null: the tokenizer's model_max_length)", ge=1)]
+    task_options: Annotated[dict[str, Any], Setting(OPTIONS_DOC)]
+    user_tasks: Annotated[list[str], Setting(USER_TASKS_DOC)]
 
 
 @dataclass
 class ScoreCommand:
     """`clue-ray score`."""
 
-    task: str
-    data_dir: str
-    predictions: str
-    out: str
-    scoring: ScoringSettings
-    user_tasks: list[str] = field(default_factory=list)  # conf/own_tasks/ (callers in code)
+    task: Annotated[str, Setting("the task the predictions answer")]
+    data_dir: Annotated[str, Setting("folder holding the task's official file")]
+    predictions: Annotated[str, Setting("JSON lines of {sample_id, prediction}")]
+    out: Annotated[str, Setting("JSON written here: per-sample scores and the aggregate")]
+    scoring: Annotated[ScoringSettings, Setting("scoring settings (conf/scoring/)")]
+    user_tasks: Annotated[list[str], Setting(USER_TASKS_DOC)] = field(
+        default_factory=list)  # conf/own_tasks/ (callers in code)
 
 
 @dataclass
 class RunCommand:
     """`clue-ray run`: one sweep of models x tasks."""
 
-    experiment_name: str
-    models: list[str]
-    tasks: list[str]
-    user_tasks: list[str]
-    data_dir: str
-    output_dir: str
-    run_id: str | None
-    seeds: list[int]
-    limit: int | None
-    shard_rows: int
-    prompt_chunk_rows: int
-    prompt_cache: bool
-    prompt_cache_dir: str | None
-    scoring_batch_rows: int
-    progress_interval_s: float
-    engine: EngineSettings
-    scoring: ScoringSettings
-    cluster: ClusterSettings
-    task_options: dict[str, Any]
+    experiment_name: Annotated[str, Setting("set by the experiment file; part of the run id")]
+    models: Annotated[list[str], Setting("names of conf/model/<name>.yaml")]
+    tasks: Annotated[list[str], Setting("CLUE's task names and users' (user_tasks)")]
+    user_tasks: Annotated[list[str], Setting(USER_TASKS_DOC)]
+    data_dir: Annotated[str, Setting("folder holding the official files of the tasks")]
+    output_dir: Annotated[str, Setting("the run folder goes under it")]
+    run_id: Annotated[str | None, Setting(
+        "null: derived from everything that changes results")]
+    seeds: Annotated[list[int], Setting(
+        "[]: one greedy pass; [s1, s2, ...]: one sampled pass per seed")]
+    limit: Annotated[int | None, Setting(
+        "at most this many samples per task (null: all of them)", ge=1)]
+    shard_rows: Annotated[int, Setting(
+        "finished rows per shard write (an interrupted run recomputes at most these)", ge=1)]
+    prompt_chunk_rows: Annotated[int, Setting(
+        "sample keys per prompt-building call", ge=1)]
+    prompt_cache: Annotated[bool, Setting(
+        "models with the same tokenizer, template and context share built prompts")]
+    prompt_cache_dir: Annotated[str | None, Setting(
+        "null: <system temp>/clue-ray-prompts-<uid> on each node")]
+    scoring_batch_rows: Annotated[int, Setting("rows per scoring call", ge=1)]
+    progress_interval_s: Annotated[float, Setting("seconds between progress lines", gt=0)]
+    engine: Annotated[EngineSettings, Setting("the engine and its section (conf/engine/)")]
+    scoring: Annotated[ScoringSettings, Setting("scoring settings (conf/scoring/)")]
+    cluster: Annotated[ClusterSettings, Setting("where the sweep runs (conf/cluster/)")]
+    task_options: Annotated[dict[str, Any], Setting(OPTIONS_DOC)]
 
 
 @dataclass
@@ -80,19 +94,20 @@ class ServeCommand(RunCommand):
     scoring; the live page shows its output_dir unless serve.results says otherwise; the
     progress of its run counts its models, limit and seeds) plus the server's."""
 
-    bootstrap: BootstrapSettings
-    serve: ServeSettings
+    bootstrap: Annotated[BootstrapSettings, Setting("the page's bootstrap intervals")]
+    serve: Annotated[ServeSettings, Setting("the server (conf/serve/)")]
 
 
 @dataclass
 class ReportCommand:
     """`clue-ray report`: tables, figures and report.html from result shards."""
 
-    results: str
-    out: str
-    examples: int
-    bootstrap: BootstrapSettings
-    user_tasks: list[str]
+    results: Annotated[str, Setting("a run folder, or a folder of runs")]
+    out: Annotated[str, Setting("folder of the CSVs, figures and report.html")]
+    examples: Annotated[int, Setting(
+        "example outputs per model and task, public tasks only", ge=0)]
+    bootstrap: Annotated[BootstrapSettings, Setting("bootstrap intervals (conf/bootstrap/)")]
+    user_tasks: Annotated[list[str], Setting(USER_TASKS_DOC)]
 
 
 def load_model(name: str) -> ModelSettings:
@@ -106,8 +121,11 @@ def load_model(name: str) -> ModelSettings:
     try:
         merged = OmegaConf.merge(OmegaConf.structured(ModelSettings), OmegaConf.load(path))
         model = OmegaConf.to_object(merged)
+        check_values(model)
     except OmegaConfBaseException as err:
         raise ConfigError(f"{path}: {_one_line(err)}") from None
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err}") from None
     if model.name != name:
         raise ConfigError(f"{path}: name '{model.name}' differs from the file name")
     return model  # type: ignore[return-value]
@@ -124,8 +142,10 @@ def registry_info(name: str) -> ModelInfo | None:
     return ModelInfo(model.kind, model.base_model)
 
 
-def compose(config_name: str, overrides: list[str], schema: type[T]) -> T:
-    """Compose `conf/<config_name>.yaml` with key=value overrides into a typed object."""
+def compose(config_name: str, overrides: list[str], schema: type[T], prefix: str = "") -> T:
+    """Compose `conf/<config_name>.yaml` with key=value overrides into a typed object, each
+    setting checked against its type and its declared range (a range error names the key
+    under `prefix`, where the command line gives these settings one: "plan")."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.errors import HydraException
@@ -138,10 +158,11 @@ def compose(config_name: str, overrides: list[str], schema: type[T]) -> T:
         structured = OmegaConf.structured(schema)
         if "engine" in getattr(schema, "__dataclass_fields__", {}):  # engines/registry.py
             structured.engine = OmegaConf.structured(engine_settings_schema())
-        typed = OmegaConf.merge(structured, cfg)
-        return OmegaConf.to_object(typed)  # type: ignore[return-value]
+        typed = OmegaConf.to_object(OmegaConf.merge(structured, cfg))
     except (HydraException, OmegaConfBaseException) as err:
         raise ConfigError(_one_line(err)) from None
+    check_values(typed, prefix)  # each setting's declared range (clue_ray/setting.py)
+    return typed  # type: ignore[return-value]
 
 
 MISSING_OPTION = re.compile(r"Could not find '([\w/]+)/([^']*)'")

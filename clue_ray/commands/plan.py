@@ -32,13 +32,12 @@ def run_plan(overrides: list[str]) -> int:
         else:
             run_args.append(override)
     cmd = compose("run", run_args, RunCommand)
-    return print_projection(cmd, compose("plan", plan_args, PlanSettings))
+    settings = compose("plan", plan_args, PlanSettings, prefix=PREFIX.rstrip("."))
+    return print_projection(cmd, settings)
 
 
 def print_projection(cmd: RunCommand, settings: PlanSettings) -> int:
     """Print (and optionally write) the projection of this sweep."""
-    if settings.sample < 1:
-        raise ConfigError(f"plan.sample must be 1 or more, got {settings.sample}")
     plan = make_plan(cmd)
     gpu = cmd.cluster.accelerator_type
     calibration = calibrate(Path(settings.calibrate), gpu, settings) if settings.calibrate \

@@ -11,16 +11,8 @@ from clue_ray.tasks.user_tasks import task_set
 
 
 def run_report(cmd: ReportCommand) -> int:
-    """Check the settings, then write the report (the users' tasks of `user_tasks` get their
-    own columns and levels)."""
-    if cmd.examples < 0:
-        raise ConfigError(f"examples must be 0 or more, got {cmd.examples}")
-    if cmd.bootstrap.resamples < 100:
-        raise ConfigError(f"bootstrap.resamples must be at least 100, got "
-                          f"{cmd.bootstrap.resamples}")
-    if not 0 < cmd.bootstrap.confidence < 1:
-        raise ConfigError(f"bootstrap.confidence must be between 0 and 1, got "
-                          f"{cmd.bootstrap.confidence}")
+    """Check the folders, then write the report (the users' tasks of `user_tasks` get their
+    own columns and levels; the settings' ranges were checked when they were composed)."""
     results = Path(cmd.results)
     if not results.is_dir():
         raise ConfigError(f"results={results}: no such folder")

@@ -22,7 +22,7 @@ import urllib.request
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from clue_ray.engines.actor_pool import ActorPoolEngine
 from clue_ray.engines.base import Engine, Generation, PromptRow, row_seed
@@ -31,6 +31,7 @@ from clue_ray.engines.settings import EngineSettings
 from clue_ray.engines.stop_tokens import model_stop_ids
 from clue_ray.errors import ConfigError
 from clue_ray.models import ModelSettings
+from clue_ray.setting import Setting
 from clue_ray.tasks.registry import TaskSet
 from clue_ray.tasks.render import load_tokenizer
 
@@ -39,22 +40,24 @@ RETRYABLE_STATUS = (408, 429, 500, 502, 503, 504)
 
 @dataclass
 class OpenAISettings:
-    """`engine.openai`: an OpenAI-compatible completions endpoint (conf/engine/openai.yaml).
+    """`engine.openai`: an OpenAI-compatible completions endpoint (conf/engine/openai.yaml)."""
 
-    max_in_flight: requests one engine actor keeps in flight at once (across its batches).
-    stop_token_ids: send the model's end-of-turn ids (`stop_token_ids`, a vLLM extension).
-    """
-
-    base_url: str
-    served_model: str | None
-    api_key_env: str | None
-    timeout_s: float
-    deadline_s: float
-    max_retries: int
-    max_in_flight: int
-    stop_token_ids: bool
-    batch_size: int
-    allow_credentialed_data: bool
+    base_url: Annotated[str, Setting("the API's base URL, e.g. http://127.0.0.1:8000/v1")]
+    served_model: Annotated[str | None, Setting(
+        "the model's name on the server (null: the model's hf_id)")]
+    api_key_env: Annotated[str | None, Setting(
+        "environment variable holding the API key, sent as a bearer token (null: none)")]
+    timeout_s: Annotated[float, Setting("seconds one attempt may take", gt=0)]
+    deadline_s: Annotated[float, Setting(
+        "seconds all attempts of one row may take; then it is an engine error", gt=0)]
+    max_retries: Annotated[int, Setting("retries of a failed request", ge=0)]
+    max_in_flight: Annotated[int, Setting(
+        "requests one engine actor keeps in flight at once, across its batches", ge=1)]
+    stop_token_ids: Annotated[bool, Setting(
+        "send the model's end-of-turn ids (stop_token_ids, a vLLM extension)")]
+    batch_size: Annotated[int, Setting("rows per batch handed to an engine actor", ge=1)]
+    allow_credentialed_data: Annotated[bool, Setting(
+        "let credentialed data leave the cluster (PhysioNet's agreement forbids it)")]
 
 
 class OpenAIEngine:
@@ -147,10 +150,6 @@ class OpenAIPlugin(ActorPoolEngine):
     name = "openai"
     settings_type = OpenAISettings
     capabilities = Capabilities(reports_prompt_tokens=True, sends_prompts_away=True)
-
-    def check_settings(self, section: OpenAISettings) -> None:
-        if section.max_in_flight < 1:
-            raise ConfigError("engine.openai.max_in_flight must be 1 or more")
 
     def check_tasks(self, section: OpenAISettings, credentialed: Sequence[str]) -> None:
         if credentialed and not section.allow_credentialed_data:

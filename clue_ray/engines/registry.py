@@ -15,6 +15,7 @@ from dataclasses import field, make_dataclass
 from enum import StrEnum
 from functools import cache
 from importlib.metadata import entry_points
+from typing import Annotated
 
 import clue_ray.engines as package
 from clue_ray.engines.baseline import RULE_ENGINE, answered_by_rule
@@ -22,6 +23,7 @@ from clue_ray.engines.plugin import EnginePlugin
 from clue_ray.engines.settings import EngineSettings
 from clue_ray.errors import ConfigError
 from clue_ray.models import ModelSettings
+from clue_ray.setting import Setting
 
 ENTRY_POINTS = "clue_ray.engines"
 
@@ -68,9 +70,12 @@ def engine_settings_schema() -> type[EngineSettings]:
     plugins = engine_plugins()
     kinds = StrEnum("EngineKind", {name: name for name in plugins},  # type: ignore[misc]
                     module=__name__, qualname="EngineKind")
-    sections = [(name, plugin.settings_type | None, field(default=None))
+    kind = Annotated[kinds, Setting(f"the engine, one of {', '.join(plugins)}")]
+    sections = [(name, Annotated[plugin.settings_type | None,
+                                 Setting(f"the {name} engine's own settings")],
+                 field(default=None))
                 for name, plugin in plugins.items() if plugin.settings_type is not None]
-    schema = make_dataclass("EngineSettings", [("kind", kinds), *sections],
+    schema = make_dataclass("EngineSettings", [("kind", kind), *sections],
                             bases=(EngineSettings,))
     schema.__module__, schema.__qualname__ = __name__, "ComposedEngineSettings"
     return schema

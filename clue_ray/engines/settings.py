@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
+
+from clue_ray.setting import Setting
 
 
 class Decoding(StrEnum):
@@ -23,8 +25,9 @@ class EngineSettings:
     """The selected engine (`kind`) and its decoding. A composed config holds the subclass
     built by engines/registry.py, with one optional section per engine, named by its kind."""
 
-    kind: str
-    decoding: Decoding
+    kind: Annotated[str, Setting("the engine: the name of a module of engines/ or of a plugin")]
+    decoding: Annotated[Decoding, Setting(
+        "greedy, or engine_defaults: the model's own generation defaults (sampling)")]
 
     def section(self) -> Any:
         """The selected engine's own settings (None when the config gives it none)."""

@@ -11,11 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Annotated
 
 from clue_ray.engines.actor_pool import ActorPoolEngine
 from clue_ray.engines.base import Engine, Generation, PromptRow
 from clue_ray.engines.settings import EngineSettings
 from clue_ray.models import ModelSettings
+from clue_ray.setting import Setting
 from clue_ray.tasks.registry import TaskSet
 
 
@@ -24,12 +26,13 @@ class SimulatedSettings:
     """`engine.simulated`: no model, a fixed answer after a latency per prompt and per
     token (conf/engine/simulated.yaml)."""
 
-    answer: str
-    load_s: float
-    latency_per_prompt_s: float
-    latency_per_prompt_token_s: float
-    latency_per_output_token_s: float
-    batch_size: int
+    answer: Annotated[str, Setting("the text every row is answered with")]
+    load_s: Annotated[float, Setting(
+        "seconds to \"load the model\" when an engine starts", ge=0)]
+    latency_per_prompt_s: Annotated[float, Setting("seconds per prompt", ge=0)]
+    latency_per_prompt_token_s: Annotated[float, Setting("seconds per prompt token", ge=0)]
+    latency_per_output_token_s: Annotated[float, Setting("seconds per output token", ge=0)]
+    batch_size: Annotated[int, Setting("rows per batch handed to an engine actor", ge=1)]
 
 
 class SimulatedEngine:

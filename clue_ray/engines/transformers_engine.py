@@ -12,13 +12,14 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from clue_ray.engines.actor_pool import ActorPoolEngine
 from clue_ray.engines.base import Engine, Generation, PromptRow, row_seed
 from clue_ray.engines.settings import EngineSettings
 from clue_ray.engines.stop_tokens import model_stop_ids
 from clue_ray.models import ModelSettings
+from clue_ray.setting import Setting
 from clue_ray.tasks.registry import TaskSet
 from clue_ray.tasks.render import load_tokenizer
 
@@ -28,9 +29,10 @@ class TransformersSettings:
     """`engine.transformers`, the CPU default: batched generation with Hugging Face
     transformers (conf/engine/transformers.yaml)."""
 
-    batch_size: int
-    dtype: str
-    threads: int | None
+    batch_size: Annotated[int, Setting("rows generated together in one call", ge=1)]
+    dtype: Annotated[str, Setting("torch dtype the model is loaded in, e.g. float32")]
+    threads: Annotated[int | None, Setting(
+        "torch threads per actor (null: torch's default)", ge=1)]
 
 
 def sampling_defaults(model_config: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from importlib.util import find_spec
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from clue_ray.cluster import ClusterSettings
 from clue_ray.engines.base import FINISH_OVERFLOW, row_seed
@@ -24,6 +24,7 @@ from clue_ray.engines.settings import EngineSettings
 from clue_ray.errors import ConfigError
 from clue_ray.models import ModelSettings
 from clue_ray.rows import PROMPT_COLUMNS, TASK_COLUMNS
+from clue_ray.setting import Setting
 from clue_ray.units import GIB
 
 if TYPE_CHECKING:
@@ -39,22 +40,25 @@ KEPT_COLUMNS = tuple(c for c in TASK_COLUMNS if c not in PROMPT_COLUMNS)
 
 @dataclass
 class VllmSettings:
-    """`engine.vllm` (conf/engine/vllm.yaml), on GPUs or CPUs (cluster.engine_device).
+    """`engine.vllm` (conf/engine/vllm.yaml), on GPUs or CPUs (cluster.engine_device)."""
 
-    dtype: None = the dtype the model's config declares (vLLM on CPU would otherwise downcast
-    float32 to bfloat16). enforce_eager: None = eager on CPU workers, CUDA graphs on GPUs.
-    """
-
-    batch_size: int
-    dtype: str | None
-    enforce_eager: bool | None
-    gpu_memory_utilization: float
-    enable_prefix_caching: bool
-    enable_chunked_prefill: bool
-    max_num_batched_tokens: int
-    max_concurrent_batches: int
-    should_continue_on_error: bool
-    log_level: str
+    batch_size: Annotated[int, Setting("rows per batch handed to a vLLM replica", ge=1)]
+    dtype: Annotated[str | None, Setting(
+        "null: the dtype the model's config declares (vLLM on CPU would downcast float32)")]
+    enforce_eager: Annotated[bool | None, Setting(
+        "null: eager on CPU workers, CUDA graphs on GPUs")]
+    gpu_memory_utilization: Annotated[float, Setting(
+        "share of each GPU's memory vLLM takes (GPUs only; CPUs use cluster.kv_cache_gib)",
+        gt=0, le=1)]
+    enable_prefix_caching: Annotated[bool, Setting(
+        "reuse the KV cache of shared prefixes (a task's few-shot examples)")]
+    enable_chunked_prefill: Annotated[bool, Setting("prefill long prompts in chunks")]
+    max_num_batched_tokens: Annotated[int, Setting("tokens per engine step, at most", ge=1)]
+    max_concurrent_batches: Annotated[int, Setting(
+        "batches a replica works on at once", ge=1)]
+    should_continue_on_error: Annotated[bool, Setting(
+        "a failed row keeps its error as data (false: the run stops)")]
+    log_level: Annotated[str, Setting("vLLM's own logging level (VLLM_LOGGING_LEVEL)")]
 
 
 class VllmPlugin(EnginePlugin):

@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from clue_ray.errors import not_one_of
 from clue_ray.metrics.bertscore import BertScorer, check_model
 from clue_ray.metrics.rouge import ROUGE_TYPES, rouge_scores
 from clue_ray.metrics.scored_task import Metrics, ScoredTask
 from clue_ray.metrics.settings import ScoringSettings, UmlsMode
 from clue_ray.metrics.umls import UmlsScorer, check_kb_dir, check_pipeline
+from clue_ray.setting import check_values
 
 Group = Callable[[Sequence["ScoreItem"]], list[Metrics]]  # one batched metric computation
 
@@ -38,8 +38,7 @@ class TaskScorer:
     load lazily, once each."""
 
     def __init__(self, settings: ScoringSettings, tasks: Iterable[ScoredTask]) -> None:
-        if settings.umls not in {mode.value for mode in UmlsMode}:  # settings made in code
-            raise not_one_of("scoring.umls", settings.umls, UmlsMode)
+        check_values(settings, "scoring")  # settings made in code are checked here too
         self.settings = settings
         self.declarations = {task.name: task for task in tasks}
         self.tasks = tuple(self.declarations)

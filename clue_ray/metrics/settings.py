@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Annotated
+
+from clue_ray.setting import Setting
 
 # Raised whenever scoring code (not settings) changes a score or a flag, so that scores made
 # before and after never share a scoring id. 2: UMLS without the abbreviation detector.
@@ -19,27 +22,25 @@ class UmlsMode(StrEnum):
 
 @dataclass
 class BertScoreSettings:
-    """BERTScore: model name or local path, layer, batch size and the token cap."""
+    """BERTScore (conf/scoring/, `scoring.bertscore`)."""
 
-    model: str
-    num_layers: int
-    batch_size: int
-    max_length: int
+    model: Annotated[str, Setting("model name or local folder (the reference: SciBERT)")]
+    num_layers: Annotated[int, Setting("the layer whose embeddings are compared", ge=1)]
+    batch_size: Annotated[int, Setting("sentence pairs per model call", ge=1)]
+    max_length: Annotated[int, Setting(
+        "tokens per side, [CLS] and [SEP] included; longer texts are cut", ge=2)]
 
 
 @dataclass
 class ScispacySettings:
-    """The scispaCy pipeline and UMLS linker used for the UMLS metrics.
+    """The scispaCy pipeline and UMLS linker used for the UMLS metrics."""
 
-    `spacy_model` is a package name (en_core_sci_sm) or a local pipeline directory.
-    `linker_name` is a scispaCy knowledge base name ("umls"); `kb_dir`, when set, is a local
-    knowledge base directory (kb.jsonl + TF-IDF/nmslib index) registered under `linker_name`.
-    """
-
-    spacy_model: str
-    linker_name: str
-    kb_dir: str | None
-    batch_size: int
+    spacy_model: Annotated[str, Setting(
+        "a package name (en_core_sci_sm) or a local pipeline folder")]
+    linker_name: Annotated[str, Setting("the scispaCy knowledge base name (umls)")]
+    kb_dir: Annotated[str | None, Setting(
+        "a local knowledge base folder (kb.jsonl and its index) registered as linker_name")]
+    batch_size: Annotated[int, Setting("texts per spaCy pipe batch", ge=1)]
 
 
 @dataclass
@@ -47,16 +48,18 @@ class RepetitionSettings:
     """The `repetition_loop` failure flag: an n-gram of words (n <= max_ngram) repeated back
     to back at least `min_repeats` times over at least `min_run_words` words."""
 
-    max_ngram: int
-    min_repeats: int
-    min_run_words: int
+    max_ngram: Annotated[int, Setting("longest repeated n-gram looked for, in words", ge=1)]
+    min_repeats: Annotated[int, Setting("back-to-back repeats that make a loop", ge=2)]
+    min_run_words: Annotated[int, Setting("words the repeats cover, at least", ge=1)]
 
 
 @dataclass
 class ScoringSettings:
     """All scoring settings."""
 
-    bertscore: BertScoreSettings
-    umls: UmlsMode
-    scispacy: ScispacySettings
-    repetition: RepetitionSettings
+    bertscore: Annotated[BertScoreSettings, Setting("BERTScore")]
+    umls: Annotated[UmlsMode, Setting(
+        "enabled, or disabled: the UMLS metrics are then absent (not zero)")]
+    scispacy: Annotated[ScispacySettings, Setting("the scispaCy pipeline of the UMLS metrics")]
+    repetition: Annotated[RepetitionSettings, Setting(
+        "the repetition_loop failure flag (not a metric)")]

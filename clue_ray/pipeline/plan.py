@@ -78,7 +78,8 @@ def selected_user_tasks(cmd: RunCommand, tasks: TaskSet) -> tuple[TaskDefinition
 
 
 def _check_selection(cmd: RunCommand, tasks: TaskSet) -> None:
-    """Models, tasks and seeds each named once; a limit that means what it says."""
+    """Models and tasks selected, each named once, and seeds too (each setting's own range
+    was checked when the config was composed: clue_ray/setting.py)."""
     if not cmd.models:
         raise ConfigError(f"no models selected (available: {', '.join(available('model'))})")
     if not cmd.tasks:
@@ -89,12 +90,6 @@ def _check_selection(cmd: RunCommand, tasks: TaskSet) -> None:
         if repeated:
             raise ConfigError(f"{name} names {', '.join(repeated)} more than once (its rows "
                               "would be computed and counted twice)")
-    if cmd.limit is not None and cmd.limit < 1:
-        raise ConfigError(f"limit must be a positive number of samples per task, or null for "
-                          f"all of them; got {cmd.limit}")
-    if cmd.cluster.models_at_once < 1:
-        raise ConfigError("cluster.models_at_once must be 1 or more (model passes streaming at "
-                          f"once); got {cmd.cluster.models_at_once}")
 
 
 def _local(value: str | None) -> str | None:

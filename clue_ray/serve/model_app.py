@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from clue_ray.cluster import ClusterSettings
 from clue_ray.config import compose
@@ -30,6 +30,7 @@ from clue_ray.engines.vllm_engine import declared_dtype, engine_env, engine_kwar
 from clue_ray.errors import ConfigError
 from clue_ray.models import ModelSettings
 from clue_ray.serve.auth import BearerTokenMiddleware, resolve_token
+from clue_ray.setting import Setting
 
 APP_NAME = "clue-ray-model"
 
@@ -41,16 +42,20 @@ class ServeModelSettings:
     requests a replica takes at once (and holds on average before autoscaling adds one).
     After `serve_settings`, `token` is the resolved token (from `token_env` when not set)."""
 
-    model: ModelSettings
-    engine: EngineSettings
-    cluster: ClusterSettings
-    host: str
-    port: int
-    route_prefix: str
-    token: str | None
-    token_env: str
-    max_ongoing_requests: int
-    target_ongoing_requests: int
+    model: Annotated[ModelSettings, Setting("the registry entry served (model=NAME)")]
+    engine: Annotated[EngineSettings, Setting("engine=vllm and its section")]
+    cluster: Annotated[ClusterSettings, Setting("where the replicas run (conf/cluster/)")]
+    host: Annotated[str, Setting("the HTTP proxy's address; beyond loopback only with a token")]
+    port: Annotated[int, Setting("the HTTP proxy's TCP port", ge=1, le=65535)]
+    route_prefix: Annotated[str, Setting("the API is at <route_prefix>v1/...", starts_with="/")]
+    token: Annotated[str | None, Setting(
+        "bearer token every API route requires (null: read token_env)")]
+    token_env: Annotated[str, Setting("environment variable holding the token")]
+    max_ongoing_requests: Annotated[int, Setting(
+        "requests one replica takes at once (vLLM batches them); more wait", ge=1)]
+    target_ongoing_requests: Annotated[int, Setting(
+        "requests per replica on average before autoscaling adds one (at most "
+        "max_ongoing_requests)", ge=1)]
 
     @property
     def base_url(self) -> str:
@@ -71,13 +76,9 @@ def serve_settings(overrides: list[str]) -> ServeModelSettings:
         raise ConfigError(f"engine={cmd.engine.kind} cannot be served: serving runs vLLM "
                           "(engine=vllm)")
     engine.check_model(model, cluster)
-    if not 0 < cmd.port < 65536 or cmd.max_ongoing_requests < 1:
-        raise ConfigError("port must be 1-65535 and max_ongoing_requests at least 1")
-    if not 0 < cmd.target_ongoing_requests <= cmd.max_ongoing_requests:
+    if cmd.target_ongoing_requests > cmd.max_ongoing_requests:
         raise ConfigError(f"target_ongoing_requests must be 1-{cmd.max_ongoing_requests} "
                           f"(max_ongoing_requests), got {cmd.target_ongoing_requests}")
-    if not cmd.route_prefix.startswith("/"):
-        raise ConfigError(f"route_prefix must start with '/', got '{cmd.route_prefix}'")
     cmd = replace(cmd, token=resolve_token(cmd.token, cmd.token_env, cmd.host, prefix=""))
     if model.path:
         return replace(cmd, model=replace(model, path=str(Path(model.path).expanduser().resolve())))

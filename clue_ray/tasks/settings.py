@@ -3,7 +3,9 @@ conf/ (no defaults live here); checked when the block is parsed (tasks/options.p
 
 from __future__ import annotations
 
-from pydantic import ConfigDict
+from typing import Annotated
+
+from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 STRICT = ConfigDict(extra="forbid", strict=True)
@@ -11,20 +13,15 @@ STRICT = ConfigDict(extra="forbid", strict=True)
 
 @dataclass(config=STRICT)
 class LongHealthSettings:
-    """LongHealth prompt building.
+    """LongHealth prompt building (`task_options.longhealth`)."""
 
-    seed: the run seed mixed into every per-sample generator.
-    fit_to_context: cap every subtask's budget at the model context minus the answer reserve
-      (makes short-context models runnable; scores are then not comparable to the reference).
-    reserve_template_tokens: task2/task3 (and fitted task1) also reserve the chat template's own
-      tokens, besides max_tokens, so that a rendered prompt plus its answer fits the context.
-    max_reserve: upper bound of the whole answer reserve, in tokens.
-    """
-
-    seed: int
-    fit_to_context: bool
-    reserve_template_tokens: bool
-    max_reserve: int
+    seed: Annotated[int, Field(description="the run seed mixed into every per-sample generator")]
+    fit_to_context: Annotated[bool, Field(description=(
+        "cap each subtask's budget at context minus reserve (not comparable with the reference)"))]
+    reserve_template_tokens: Annotated[bool, Field(description=(
+        "task2/task3 (and fitted task1) also reserve the chat template's own tokens"))]
+    max_reserve: Annotated[int, Field(ge=0, description=(
+        "upper bound of the whole answer reserve, in tokens"))]
 
     def deviation(self) -> str | None:
         """Why scores made with these options are not comparable with the reference."""

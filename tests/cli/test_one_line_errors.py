@@ -28,8 +28,9 @@ def one_line_error(capsys) -> str:
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
-    (["limit=0"], "limit must be a positive number of samples per task, or null .* got 0"),
-    (["limit=-1"], "limit must be a positive .* got -1"),
+    (["limit=0"], "error: limit must be 1 or more, got 0$"),
+    (["limit=-1"], "error: limit must be 1 or more, got -1$"),
+    (["cluster.models_at_once=0"], "error: cluster.models_at_once must be 1 or more, got 0$"),
     (["tasks=[]"], r"no tasks selected \(available: mednli, meqsum"),
     (["tasks=[mednli,mednli]"], "tasks names mednli more than once"),
     (["models=[test-general,test-general]"], "models names test-general more than once"),

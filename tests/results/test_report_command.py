@@ -134,7 +134,7 @@ def test_a_sweep_stores_the_answer_and_the_report_shows_it(simulated_sweep, tmp_
     (["results={missing}"], "results=.*: no such folder"),
     (["results={empty}"], "no score shards"),
     (["results={empty}", "examples=-1"], "examples must be 0 or more"),
-    (["results={empty}", "bootstrap.resamples=10"], "bootstrap.resamples must be at least 100"),
+    (["results={empty}", "bootstrap.resamples=10"], "bootstrap.resamples must be 100 or more"),
     (["results={empty}", "bootstrap.confidence=95"], "bootstrap.confidence must be between"),
     (["results={empty}", "bootstraps=3"], "unknown setting 'bootstraps'"),
 ])

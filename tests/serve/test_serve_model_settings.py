@@ -19,7 +19,8 @@ UNSAFE = ("host=0.0.0.0 is reachable from other machines: set a bearer token in 
     (["model=baseline"], "the rule-based baseline: nothing to serve"),
     (["model=nope"], "nope"),
     (["model=demo-general", "target_ongoing_requests=0"],
-     "target_ongoing_requests must be 1-64 (max_ongoing_requests), got 0"),
+     "target_ongoing_requests must be 1 or more, got 0"),
+    (["model=demo-general", "port=0"], "port must be 1 to 65535, got 0"),
     (["model=demo-general", "max_ongoing_requests=8", "target_ongoing_requests=9"],
      "target_ongoing_requests must be 1-8 (max_ongoing_requests), got 9"),
 ])

@@ -11,21 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Annotated
 
 from clue_ray.engines.actor_pool import ActorPoolEngine
 from clue_ray.engines.base import Engine, Generation, PromptRow
 from clue_ray.engines.settings import EngineSettings
-from clue_ray.errors import ConfigError
 from clue_ray.models import ModelSettings
+from clue_ray.setting import Setting
 from clue_ray.tasks.registry import TaskSet
 
 
 @dataclass
 class EchoSettings:
-    """`engine.echo`: how many trailing words of the prompt to answer with."""
+    """`engine.echo`: each field's description and range, checked when the config loads."""
 
-    words: int
-    batch_size: int
+    words: Annotated[int, Setting("trailing words of the prompt answered with", ge=1)]
+    batch_size: Annotated[int, Setting("rows per batch handed to an engine actor", ge=1)]
 
 
 class EchoEngine:
@@ -47,14 +48,10 @@ class EchoEngine:
 
 
 class EchoPlugin(ActorPoolEngine):
-    """The declaration: its name and section, a check of its own, and an actor pool of it."""
+    """The declaration: its name and section, and an actor pool of it."""
 
     name = "echo"
     settings_type = EchoSettings
-
-    def check_settings(self, section: EchoSettings) -> None:
-        if section.words < 1:
-            raise ConfigError(f"engine.echo.words must be 1 or more, got {section.words}")
 
     def make_engine(self, model: ModelSettings, settings: EngineSettings,
                     tasks: TaskSet) -> Engine:
