@@ -46,8 +46,10 @@ demo: venv
 	RAY_TMPDIR=$(RAY_TMPDIR) RAY_AUTH_MODE=$(RAY_AUTH_MODE) HF_HUB_OFFLINE=1 $(VENV)/bin/clue-ray demo
 	$(VENV)/bin/clue-ray report results=results/demo out=reports/demo
 
+# ruff, then mypy over clue_ray/ (configured in pyproject.toml [tool.mypy]).
 lint: venv
 	$(VENV)/bin/ruff check clue_ray tests bench examples
+	$(VENV)/bin/mypy
 
 clean-venv:
 	rm -rf $(VENV)
