@@ -19,6 +19,8 @@ from clue_ray.serve.settings import ServeSettings
 from clue_ray.setting import Setting, check_values
 
 if TYPE_CHECKING:
+    from omegaconf import DictConfig, ListConfig
+
     from clue_ray.results.load import ModelInfo
 
 T = TypeVar("T")
@@ -120,7 +122,7 @@ def load_model(name: str) -> ModelSettings:
         raise ConfigError(f"unknown model '{name}' (available: {', '.join(available('model'))})")
     try:
         merged = OmegaConf.merge(OmegaConf.structured(ModelSettings), OmegaConf.load(path))
-        model = OmegaConf.to_object(merged)
+        model = _built(merged, ModelSettings)
         check_values(model)
     except OmegaConfBaseException as err:
         raise ConfigError(f"{path}: {_one_line(err)}") from None
@@ -128,7 +130,7 @@ def load_model(name: str) -> ModelSettings:
         raise ConfigError(f"{path}: {err}") from None
     if model.name != name:
         raise ConfigError(f"{path}: name '{model.name}' differs from the file name")
-    return model  # type: ignore[return-value]
+    return model
 
 
 def registry_info(name: str) -> ModelInfo | None:
@@ -158,11 +160,22 @@ def compose(config_name: str, overrides: list[str], schema: type[T], prefix: str
         structured = OmegaConf.structured(schema)
         if "engine" in getattr(schema, "__dataclass_fields__", {}):  # engines/registry.py
             structured.engine = OmegaConf.structured(engine_settings_schema())
-        typed = OmegaConf.to_object(OmegaConf.merge(structured, cfg))
+        typed = _built(OmegaConf.merge(structured, cfg), schema)
     except (HydraException, OmegaConfBaseException) as err:
         raise ConfigError(_one_line(err)) from None
     check_values(typed, prefix)  # each setting's declared range (clue_ray/setting.py)
-    return typed  # type: ignore[return-value]
+    return typed
+
+
+def _built(config: DictConfig | ListConfig, schema: type[T]) -> T:
+    """The object a structured config merged onto `schema` builds (OmegaConf.to_object's
+    declared type is any container: checked here)."""
+    from omegaconf import OmegaConf
+
+    built = OmegaConf.to_object(config)
+    if not isinstance(built, schema):
+        raise ConfigError(f"config built a {type(built).__name__}, not a {schema.__name__}")
+    return built
 
 
 MISSING_OPTION = re.compile(r"Could not find '([\w/]+)/([^']*)'")
@@ -199,8 +212,8 @@ def _one_line(err: Exception) -> str:
     if "is not a ListConfig, list or tuple" in text and key:
         return f"{key} must be a list: write {key}=[a,b] (one item: {key}=[a])"
     if "Missing mandatory value" in text or "missing mandatory value" in text:
-        missing = key or text.rsplit(":", 1)[-1].strip()
-        return f"missing setting: {missing}=... is required"
+        required = key or text.rsplit(":", 1)[-1].strip()
+        return f"missing setting: {required}=... is required"
     if text.startswith("Could not override"):
         name = text.split("'")[1] if "'" in text else text
         return f"unknown setting '{name}' (see conf/ for the available keys)"

@@ -19,6 +19,7 @@ from clue_ray.results.text_table import format_table
 PREFIX = "plan."
 HEADER = ("model", "task", "prompts", "prompt_tokens", "max_output_tokens", "overflow",
           "gpu_hours", "cost_usd")
+PlanRow = tuple[str, str, int, float, float, float, float, float]  # the columns of HEADER
 
 
 def run_plan(overrides: list[str]) -> int:
@@ -43,7 +44,7 @@ def print_projection(cmd: RunCommand, settings: PlanSettings) -> int:
     calibration = calibrate(Path(settings.calibrate), gpu, settings) if settings.calibrate \
         else None
     factor = calibration.factor if calibration else 1.0
-    table: list[list[object]] = []
+    table: list[PlanRow] = []
     notes: list[str] = []
     sources: dict[str, str] = {}
     for model in plan.models:
@@ -64,8 +65,8 @@ def print_projection(cmd: RunCommand, settings: PlanSettings) -> int:
         sources[f"{rate.gpu} <= {rate.max_params_b:g}B"] = rate.source
         for t in tokens:
             hours = gpu_seconds(t.prompt_tokens, t.max_output_tokens, rate) * factor / HOUR_S
-            table.append([model.name, t.task, t.prompts, t.prompt_tokens, t.max_output_tokens,
-                          t.overflow, hours, hours * settings.gpu_hour_usd])
+            table.append((model.name, t.task, t.prompts, t.prompt_tokens, t.max_output_tokens,
+                          t.overflow, hours, hours * settings.gpu_hour_usd))
     if not table:
         raise ConfigError("no model of this sweep could be measured; see the notes: "
                           + "; ".join(notes))
@@ -87,22 +88,22 @@ def print_projection(cmd: RunCommand, settings: PlanSettings) -> int:
     return 0
 
 
-def _text(row: list[object]) -> list[str]:
+def _text(row: PlanRow) -> list[str]:
     model, task, prompts, prompt, output, overflow, hours, cost = row
     return [str(model), str(task), f"{prompts:,}", f"{prompt:,.0f}", f"{output:,.0f}",
             f"{overflow:,.0f}", f"{hours:,.2f}", f"{cost:,.2f}"]
 
 
-def _print_totals(table: list[list[object]], settings: PlanSettings, gpu: str | None) -> None:
-    hours = sum(float(row[6]) for row in table)  # type: ignore[arg-type]
-    prompts = sum(int(row[2]) for row in table)  # type: ignore[call-overload]
-    tokens = sum(float(row[3]) for row in table)  # type: ignore[arg-type]
+def _print_totals(table: list[PlanRow], settings: PlanSettings, gpu: str | None) -> None:
+    hours = sum(row[6] for row in table)
+    prompts = sum(row[2] for row in table)
+    tokens = sum(row[3] for row in table)
     models = len({row[0] for row in table})
     print(f"\ntotal: {models} model(s), {prompts:,} prompts, {tokens:,.0f} prompt tokens, "
           f"{hours:,.1f} {gpu} GPU-hours, ${hours * settings.gpu_hour_usd:,.0f}")
 
 
-def _write_csv(path: Path, table: list[list[object]]) -> None:
+def _write_csv(path: Path, table: list[PlanRow]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
