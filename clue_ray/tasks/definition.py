@@ -16,7 +16,7 @@ from clue_ray.tasks.spec import TaskSpec, task_spec
 class PromptTokenizer(Protocol):
     """What tokenizer-dependent prompt building needs (see tasks.render.ChatRenderer)."""
 
-    count: Callable[[str], int]
+    def count(self, text: str) -> int: ...
 
     def token_starts(self, text: str) -> list[int]: ...
 

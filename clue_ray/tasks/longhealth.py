@@ -49,7 +49,8 @@ def correct_letter(question: Question, subtask: str, unanswerable: str) -> str:
     raise ValueError("correct matches no option")  # load_patients already rejects this
 
 
-def sample_rng(seed: int, patient_id: str, question_index: int, subtask: str, repeat: int):
+def sample_rng(seed: int, patient_id: str, question_index: int, subtask: str,
+               repeat: int) -> random.Random:
     """The sample's own generator (string seeds hash with SHA-512: stable across processes)."""
     return random.Random(f"{seed}/{patient_id}/{question_index}/{subtask}/{repeat}")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -10,7 +10,9 @@ from typing import Protocol
 class TokenCounter(Protocol):
     """What selection needs from a tokenizer."""
 
-    count: Callable[[str], int]
+    def count(self, text: str) -> int:
+        """Tokens in the text, with the tokenizer's default special tokens."""
+        ...
 
     def token_starts(self, text: str) -> list[int]:
         """Character offset where each token begins, without special tokens."""
