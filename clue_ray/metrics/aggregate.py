@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from clue_ray.metrics.scored_task import ScoredTask
 
+if TYPE_CHECKING:
+    import numpy as np
+
 LEVELS = (1, 2)  # CLUE's; a user's task may open another (tasks/user_tasks.py)
-V = TypeVar("V")  # a score, or an array of bootstrap draws of it
+V = TypeVar("V", float, "np.ndarray")  # a score, or an array of bootstrap draws of it
 
 
 def mean100(values: Iterable[float]) -> float | None:
@@ -63,7 +66,7 @@ def aggregate_task(
     return result
 
 
-def level_scores(values: Mapping[str, V], levels: Mapping[str, int],
+def level_scores(values: Mapping[str, V | None], levels: Mapping[str, int],
                  overflowed: Collection[str] = ()) -> dict[str, V]:
     """`level1`, `level2` (and `levelN` for a level a user's task opens): the plain mean of
     the values of the level's tasks (headline scores,
@@ -76,10 +79,10 @@ def level_scores(values: Mapping[str, V], levels: Mapping[str, int],
         tasks = [t for t, lv in levels.items() if lv == level]
         if not tasks or any(t in overflowed for t in tasks):
             continue
-        parts = [values.get(t) for t in tasks]
-        if any(_absent(p) for p in parts):
+        parts = [p for p in (values.get(t) for t in tasks) if p is not None and not _absent(p)]
+        if len(parts) < len(tasks):
             continue
-        result[f"level{level}"] = sum(parts) / len(parts)  # type: ignore[arg-type,operator]
+        result[f"level{level}"] = sum(parts[1:], parts[0]) / len(parts)
     return result
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
+from typing import Any
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
 
 
 @cache
-def _scorer():
+def _scorer() -> Any:  # a rouge_score.rouge_scorer.RougeScorer (rouge-score is untyped)
     from rouge_score import rouge_scorer
 
     return rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=False)

@@ -66,7 +66,7 @@ def register_local_kb(name: str, kb_dir: Path) -> None:
     candidate_generation.DEFAULT_PATHS[name] = candidate_generation.LinkerPaths.from_directory(
         str(kb_dir)
     )
-    candidate_generation.DEFAULT_KNOWLEDGE_BASES[name] = functools.partial(  # type: ignore
+    candidate_generation.DEFAULT_KNOWLEDGE_BASES[name] = functools.partial(
         KnowledgeBase, file_path=str(kb_dir / KB_FILE)
     )
 
