@@ -12,6 +12,7 @@ processor's postprocess).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, Annotated, Any
@@ -29,6 +30,9 @@ from clue_ray.units import GIB
 
 if TYPE_CHECKING:
     from ray.data import Dataset
+
+RowMap = Callable[[dict[str, Any]], dict[str, Any]]  # a Dataset.map function
+
 # ray.data.llm's vLLM stage passes rows with this column set straight through.
 INFERENCE_ERROR = "__inference_error__"
 NOT_SENT = "context_overflow: not sent to the engine"
@@ -169,7 +173,7 @@ def engine_env(log_level: str, on_gpu: bool) -> dict[str, str]:
     return {"VLLM_LOGGING_LEVEL": log_level, **({} if on_gpu else CPU_ENV)}
 
 
-def make_preprocess(model: ModelSettings, greedy: bool, stop_ids: tuple[int, ...]):
+def make_preprocess(model: ModelSettings, greedy: bool, stop_ids: tuple[int, ...]) -> RowMap:
     """Row -> the vLLM request columns: token ids, sampling parameters, and `model` set to
     the engine's own model (ray.data.llm reads any other value there as a LoRA adapter)."""
     source = model.source
@@ -206,7 +210,7 @@ def request_span(row: dict[str, Any]) -> tuple[float, float]:
     return time.time() - latency, latency
 
 
-def make_finish_row(model: ModelSettings, stop_ids: tuple[int, ...]):
+def make_finish_row(model: ModelSettings, stop_ids: tuple[int, ...]) -> RowMap:
     """Any row leaving the processor -> the task columns plus the engine columns."""
     name, pool = model.name, f"vllm:{model.name}"
 
@@ -241,8 +245,8 @@ def make_finish_row(model: ModelSettings, stop_ids: tuple[int, ...]):
     return finish_row
 
 
-def apply_vllm(dataset: Any, model: ModelSettings, engine: EngineSettings,
-               cluster: ClusterSettings, max_model_len: int) -> Any:
+def apply_vllm(dataset: Dataset, model: ModelSettings, engine: EngineSettings,
+               cluster: ClusterSettings, max_model_len: int) -> Dataset:
     """The dataset through preprocess -> vLLM -> our own row contract map."""
     from ray.data.llm import build_processor
     from transformers import AutoTokenizer
@@ -252,7 +256,7 @@ def apply_vllm(dataset: Any, model: ModelSettings, engine: EngineSettings,
     tokenizer = AutoTokenizer.from_pretrained(model.source, revision=model.revision)
     stop_ids = model_stop_ids(model, tokenizer)
     kwargs = engine_kwargs(model, engine, cluster, max_model_len, declared_dtype(model))
-    light = {"num_cpus": cluster.stream_cpus}
+    light: dict[str, Any] = {"num_cpus": cluster.stream_cpus}
     processor = build_processor(
         processor_config(model, engine, cluster, kwargs),
         preprocess=make_preprocess(model, engine.decoding == "greedy", stop_ids),

@@ -85,6 +85,7 @@ def _stream(plan: Plan, model: ModelSettings, keys: Pending, progress: Progress,
     written = 0
     try:
         for batch in dataset.iter_batches(batch_format="pandas", batch_size=None):
+            assert isinstance(batch, pd.DataFrame)  # typed as any batch format
             if clock is not None:
                 _record(batch, clock)
             written += len(batch)

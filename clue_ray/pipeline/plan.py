@@ -7,7 +7,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from clue_ray.conf_files import available, chat_template_text
 from clue_ray.config import RunCommand, load_model
@@ -92,6 +92,14 @@ def _check_selection(cmd: RunCommand, tasks: TaskSet) -> None:
                               "would be computed and counted twice)")
 
 
+@overload
+def _local(value: str) -> str: ...
+
+
+@overload
+def _local(value: str | None) -> str | None: ...
+
+
 def _local(value: str | None) -> str | None:
     """An existing relative path made absolute (actors may run in another folder)."""
     if value is None or Path(value).is_absolute() or not Path(value).exists():
@@ -99,9 +107,12 @@ def _local(value: str | None) -> str | None:
     return str(Path(value).resolve())
 
 
+Command = TypeVar("Command", bound=RunCommand)  # `clue-ray run`'s, or a command built on it
+
+
 def absolute_paths(
-    cmd: RunCommand, models: tuple[ModelSettings, ...]
-) -> tuple[RunCommand, tuple[ModelSettings, ...]]:
+    cmd: Command, models: tuple[ModelSettings, ...]
+) -> tuple[Command, tuple[ModelSettings, ...]]:
     """The command and models with their existing relative paths made absolute."""
     scoring = replace(
         cmd.scoring,

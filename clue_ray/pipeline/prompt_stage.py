@@ -38,10 +38,10 @@ def key_chunks(missing: Keys, chunk_rows: int, tasks: TaskSet = CLUE
          for sid, seed in keys),
         key=lambda k: (k[0], k[1], k[2], k[3]))
     chunk: list[tuple[str, int]] = []
-    current: tuple[int, str] | None = None
+    current: tuple[int, str] | None = None  # the chunk's (class, task); None before the first key
     for klass, task, sid, seed in ordered:
-        if chunk and ((klass, task) != current or len(chunk) == chunk_rows):
-            yield {"task": current[1], "keys": json.dumps(chunk)}  # type: ignore[index]
+        if current is not None and ((klass, task) != current or len(chunk) == chunk_rows):
+            yield {"task": current[1], "keys": json.dumps(chunk)}
             chunk = []
         current = (klass, task)
         chunk.append((sid, seed))

@@ -5,7 +5,9 @@ rows to drop first (engine errors, scorer errors, scores of predictions that are
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,6 +23,9 @@ from clue_ray.pipeline.shards import (
     quarantine_damaged,
 )
 from clue_ray.rows import Key, scores_dir, scoring_ids
+
+if TYPE_CHECKING:
+    from clue_ray.pipeline.shards import RowMask
 
 Pending = dict[str, list[tuple[str, int]]]
 
@@ -60,11 +65,11 @@ def drop_stale_scores(run_dir: Path, model: str, predicted: set[Key], scoring_id
     for other in scoring_ids(run_dir):
         current = other == scoring_id
         dropped += drop_rows(score_files(run_dir, other, model),
-                             lambda t, current=current: _stale(t, predicted, current))
+                             partial(_stale, predicted=predicted, current=current))
     return dropped
 
 
-def _stale(table: pa.Table, predicted: set[Key], current: bool) -> pa.Array:
+def _stale(table: pa.Table, predicted: set[Key], current: bool) -> RowMask:
     gone = pc.invert(key_mask(table, predicted))
     return pc.or_(gone, table.column("scorer_error").is_valid()) if current else gone
 

@@ -13,12 +13,17 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from clue_ray.rows import DAMAGED_SUFFIX, KEY_COLUMNS, Key, inference_files, shard_files
+
+if TYPE_CHECKING:
+    # One boolean per row of a table (a column's test is chunked, a built mask is not).
+    RowMask = pa.Array[pa.BooleanScalar] | pa.ChunkedArray[pa.BooleanScalar]
 
 
 def write_shard(directory: Path, table: pa.Table, name: str | None = None) -> Path:
@@ -56,7 +61,7 @@ def quarantine_damaged(directory: Path) -> list[Path]:
     return moved
 
 
-def keys_where(files: Iterable[Path], keep: Callable[[pa.Table], pa.Array],
+def keys_where(files: Iterable[Path], keep: Callable[[pa.Table], RowMask],
                columns: Iterable[str]) -> set[Key]:
     """(task, sample_id, seed) of the rows of these shards for which `keep` is true."""
     keys: set[Key] = set()
@@ -73,17 +78,16 @@ def completed_keys(model_dir: Path) -> set[Key]:
                       lambda t: t.column("engine_error").is_null(), ["engine_error"])
 
 
-def drop_rows(files: Iterable[Path], drop: Callable[[pa.Table], pa.Array]) -> int:
+def drop_rows(files: Iterable[Path], drop: Callable[[pa.Table], RowMask]) -> int:
     """Rewrite shards without the rows `drop` marks (atomically, in place; a shard left
     empty is removed); returns how many rows went."""
     dropped = 0
     for path in files:
         table = pq.read_table(path)
-        mask = drop(table)
-        count = pc.sum(mask).as_py() or 0
+        kept = table.filter(pc.invert(drop(table)))
+        count = table.num_rows - kept.num_rows
         if not count:
             continue
-        kept = table.filter(pc.invert(mask))
         if kept.num_rows:
             write_shard(path.parent, kept, name=path.name)
         else:
@@ -97,7 +101,7 @@ def drop_failed_rows(model_dir: Path) -> int:
     return drop_rows(inference_files(model_dir), lambda t: t.column("engine_error").is_valid())
 
 
-def key_mask(table: pa.Table, keys: set[Key]) -> pa.Array:
+def key_mask(table: pa.Table, keys: set[Key]) -> pa.Array[pa.BooleanScalar]:
     """True for the rows of a table whose (task, sample_id, seed) is in `keys`."""
     rows = zip(*(table.column(c).to_pylist() for c in KEY_COLUMNS), strict=True)
     return pa.array([key in keys for key in rows], type=pa.bool_())

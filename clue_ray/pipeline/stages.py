@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clue_ray.engines.plugin import StageRequest
 from clue_ray.engines.registry import engine_for
@@ -23,10 +23,13 @@ from clue_ray.rows import inference_files
 from clue_ray.tasks.registry import TaskSet
 from clue_ray.tasks.user_tasks import MODULE_PREFIX
 
+if TYPE_CHECKING:
+    from ray.data import Dataset
+
 NODE_ID_LABEL = "ray.io/node-id"  # the label Ray gives every node
 
 
-def build_dataset(plan: Plan, model: ModelSettings, missing: Keys, counter: Any = None) -> Any:
+def build_dataset(plan: Plan, model: ModelSettings, missing: Keys, counter: Any = None) -> Dataset:
     """The lazy Dataset of one model's missing rows: key chunks -> prompt builders (telling
     `counter`, a PromptCount actor, after each chunk) -> engine -> scoring -> shard writer
     (what reaches the driver is keys and timing)."""
@@ -34,7 +37,7 @@ def build_dataset(plan: Plan, model: ModelSettings, missing: Keys, counter: Any 
 
     cmd, cluster = plan.cmd, plan.cmd.cluster
     chunks = list(key_chunks(missing, cmd.prompt_chunk_rows, plan.tasks))
-    dataset = ray.data.from_items(chunks, override_num_blocks=max(1, len(chunks)))
+    dataset: Dataset = ray.data.from_items(chunks, override_num_blocks=max(1, len(chunks)))
     low, high = cluster.prompt_builders
     engine = engine_for(model, cmd.engine)
     dataset = dataset.map_batches(
@@ -56,7 +59,7 @@ def build_dataset(plan: Plan, model: ModelSettings, missing: Keys, counter: Any 
     return written(scored(dataset, plan, list(missing)), plan, model, inference=True)
 
 
-def rescore_dataset(plan: Plan, model: ModelSettings, keys: Keys) -> Any:
+def rescore_dataset(plan: Plan, model: ModelSettings, keys: Keys) -> Dataset:
     """The stored predictions of these keys (read from the model's inference shards on the
     cluster), through the scoring stage."""
     import ray
@@ -70,7 +73,7 @@ def rescore_dataset(plan: Plan, model: ModelSettings, keys: Keys) -> Any:
     return written(scored(chosen, plan, list(keys)), plan, model, inference=False)
 
 
-def scored(dataset: Any, plan: Plan, tasks: list[str]) -> Any:
+def scored(dataset: Dataset, plan: Plan, tasks: list[str]) -> Dataset:
     """A dataset of engine rows through the scoring actors."""
     import ray
 
@@ -85,7 +88,7 @@ def scored(dataset: Any, plan: Plan, tasks: list[str]) -> Any:
     )
 
 
-def written(dataset: Any, plan: Plan, model: ModelSettings, inference: bool) -> Any:
+def written(dataset: Dataset, plan: Plan, model: ModelSettings, inference: bool) -> Dataset:
     """Scored rows through the one shard-writing actor, placed on the driver's node (where
     the run folder and its lock are); `shard_rows` rows per write."""
     import ray
