@@ -29,6 +29,8 @@ ROW_INCH = 0.3  # vertical room per bar or forest row
 def _num(row: Any, column: str) -> float:
     """A row's value as float; NaN when the column is absent, empty or not finite."""
     value = row.get(column) if hasattr(row, "get") else None
+    if value is None:
+        return math.nan
     try:
         number = float(value)
     except (TypeError, ValueError):

@@ -12,7 +12,7 @@ COLUMNS = ["model", "seed", "task", "flag", "count", "rows", "share"]
 
 def flag_counts(rows: pd.DataFrame) -> pd.DataFrame:
     """Long table: one line per flag that occurs, with the group's row count and the share."""
-    records = []
+    records: list[dict[str, object]] = []
     for (model, seed, task), group in rows.groupby(["model", "seed", "task"], sort=True):
         counts: dict[str, int] = {}
         for flags in group["flags"]:

@@ -54,7 +54,7 @@ class ReportContent:
     worse_summary: list[str]
     flags: pd.DataFrame
     figures: dict[str, Path]
-    manifests: list[dict]
+    manifests: list[dict[str, Any]]
     notes: list[str]
     examples: pd.DataFrame | None = None
 
@@ -255,12 +255,12 @@ def _dump(value: Any) -> str:
     return f"<pre>{_esc(json.dumps(value, indent=1, sort_keys=True, default=str))}</pre>"
 
 
-def _mapping(value: Any) -> dict:
+def _mapping(value: Any) -> dict[str, Any]:
     """The value when it is a dict, else an empty one (old or damaged manifests)."""
     return value if isinstance(value, dict) else {}
 
 
-def _commit(manifest: dict) -> str:
+def _commit(manifest: dict[str, Any]) -> str:
     """Git commit, with "(local changes)" when the tree was dirty."""
     git = _mapping(manifest.get("git"))
     commit = git.get("commit") or DASH
@@ -311,7 +311,7 @@ def _attempts(attempts: Any) -> str:
             f"<details><summary>Attempts (JSON)</summary>{dumps}</details>")
 
 
-def _provenance(manifests: list[dict]) -> str:
+def _provenance(manifests: list[dict[str, Any]]) -> str:
     """Every manifest, one block each."""
     if not manifests:
         return "<p>No run manifests.</p>"

@@ -69,6 +69,7 @@ def entry_row(model: str, seed: int, rows: pd.DataFrame, results: ResultSet,
         "runs": ";".join(sorted(rows["run_id"].astype(str).unique())),
     }
     draws: dict[str, np.ndarray] = {}
+    headlines: dict[str, float] = {}
     for task, group in summary.tasks.items():
         task_rows = rows[rows["task"] == task]
         sample = single(task_rows, results.tasks[task])
@@ -78,6 +79,7 @@ def entry_row(model: str, seed: int, rows: pd.DataFrame, results: ResultSet,
             headline = float(point_estimate(sample)[0])
             draws[task] = resample(sample, settings.resamples, settings.seed, task)[:, 0]
             low, high = interval(draws[task], settings.confidence)
+        headlines[task] = headline
         row[f"{task}.headline"], row[f"{task}.headline_lo"], row[f"{task}.headline_hi"] = (
             headline, low, high)
         row[f"{task}.samples"] = group.rows
@@ -86,7 +88,7 @@ def entry_row(model: str, seed: int, rows: pd.DataFrame, results: ResultSet,
             row[f"{task}.{metric}"] = value
     overflowed = overflowed_tasks(rows)
     level_of = results.tasks.level_of()
-    points = level_scores({t: float(row[f"{t}.headline"]) for t in draws}, level_of, overflowed)
+    points = level_scores({t: headlines[t] for t in draws}, level_of, overflowed)
     level_draws = level_scores(draws, level_of, overflowed)
     withheld = withheld_levels(rows, results.tasks)
     for level in results.tasks.levels():

@@ -66,7 +66,8 @@ def read_scores(results: Path, read_shard: ShardReader | None = None
                           "part-*.parquet) found there (a run stored before scores were kept "
                           "apart is scored by `clue-ray rescore <its overrides> "
                           "run_id=<its folder name>`)")
-    tables, newest, notes = [], {}, []
+    tables, notes = [], []
+    newest: dict[str, float] = {}  # run id -> when its newest shard was written
     for run_dir, by_scoring in sorted(by_run.items()):
         chosen = max(by_scoring, key=lambda sid: max(p.stat().st_mtime for p in by_scoring[sid]))
         if len(by_scoring) > 1:

@@ -69,14 +69,14 @@ def load_rows(run_dir: Path, scoring_id: str | None = None) -> pd.DataFrame:
 
 def failed_rows(frame: pd.DataFrame) -> list[str]:
     """One line per model, task and kind of failure: how many rows, and the first error."""
-    lines = []
+    lines: list[str] = []
     if frame.empty:
         return lines
     for (model, task), group in frame.groupby(["model", "task"], sort=True):
         for column, what in (("engine_error", "an engine error"),
                              ("scorer_error", "a scorer error")):
-            errors = group[column].dropna() if column in group else []
-            if len(errors):
+            errors = group[column].dropna() if column in group else None
+            if errors is not None and len(errors):
                 lines.append(f"  {model}/{task}: {len(errors)} row(s) with {what}, the first: "
                              f"{excerpt(errors.iloc[0], ERROR_CHARS)}")
     return lines

@@ -6,11 +6,11 @@ import math
 from collections.abc import Sequence
 
 
-def number(value: object, digits: int = 2) -> str:
+def number(value: float | None, digits: int = 2) -> str:
     """A score as text ("-" when absent)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    return f"{float(value):.{digits}f}"  # type: ignore[arg-type]
+    return f"{float(value):.{digits}f}"
 
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
