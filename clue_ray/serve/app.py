@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ray.serve import Application
+from ray.serve import Application, Deployment
 
 from clue_ray.config import ServeCommand, compose
 from clue_ray.errors import ClueError, ConfigError, DatasetError
@@ -87,7 +87,7 @@ def scoring_application(cmd: ServeCommand, token: str | None) -> ServeApp:
     """The scoring service (replicas, batching and autoscaling from conf/serve/)."""
     service = cmd.serve.scoring
     scaling = service.autoscaling
-    deployment = ScoringService.options(
+    deployment = _deployment(ScoringService).options(
         ray_actor_options={"num_cpus": service.replica_cpus, "num_gpus": 0,
                            "resources": dict(service.resources)},
         max_ongoing_requests=service.max_ongoing_requests,
@@ -106,10 +106,18 @@ def results_application(cmd: ServeCommand, token: str | None,
     """The live results page of `serve.results`."""
     page = cmd.serve.page
     options = {"num_cpus": page.replica_cpus, "num_gpus": 0, "resources": dict(page.resources)}
-    app = ResultsPage.options(ray_actor_options=options).bind(
+    app = _deployment(ResultsPage).options(ray_actor_options=options).bind(
         str(cmd.serve.results), cmd.bootstrap, cmd.serve.intervals, planned, page.route,
         cmd.serve.refresh_s, token, served_tasks(cmd))
     return ServeApp("results", app, page.route)
+
+
+def _deployment(decorated: object) -> Deployment:
+    """A class under `@serve.deployment`, which made it a Deployment (to mypy, a decorated
+    class keeps its own type)."""
+    if not isinstance(decorated, Deployment):
+        raise TypeError(f"{decorated!r} is not a Serve deployment")
+    return decorated
 
 
 def applications(cmd: ServeCommand, token: str | None) -> list[ServeApp]:

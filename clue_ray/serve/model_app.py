@@ -147,7 +147,7 @@ def build_model_app(settings: ServeModelSettings) -> Any:
     app.add_middleware(BearerTokenMiddleware, token=settings.token)  # added last: runs first
     options = {**OpenAiIngress.get_deployment_options([config]),
                "ray_actor_options": {"num_cpus": 0}}
-    return serve.deployment(make_fastapi_ingress(OpenAiIngress, app=app), **options).bind(
+    return serve.deployment(**options)(make_fastapi_ingress(OpenAiIngress, app=app)).bind(
         llm_deployments={config.model_id: build_llm_deployment(config)},
         model_cards={config.model_id: to_model_metadata(config.model_id, config)})
 

@@ -46,8 +46,10 @@ class ScoringService:
         self.scorer.load()
         self.max_body_bytes = max_body_bytes
         self.token = token
-        self.score_batch.set_max_batch_size(service.max_batch_size)
-        self.score_batch.set_batch_wait_timeout_s(service.batch_wait_timeout_s)
+        # serve.batch's wrapper has these setters; its stub types it as a plain callable
+        self.score_batch.set_max_batch_size(service.max_batch_size)  # type: ignore[attr-defined]
+        self.score_batch.set_batch_wait_timeout_s(  # type: ignore[attr-defined]
+            service.batch_wait_timeout_s)
         self.batches = 0
         self.largest_batch = 0
 
