@@ -251,7 +251,7 @@ def _write_xlsx(path: Path, columns: tuple[str, ...], records: list[Record]) -> 
     import openpyxl
 
     book = openpyxl.Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # a new workbook's one (and active) sheet
     sheet.title = "Sheet1"
     sheet.append(list(columns))
     for record in records:

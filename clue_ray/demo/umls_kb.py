@@ -38,9 +38,12 @@ class UmlsKbPaths:
 def build_spacy_model(out_dir: Path, concepts: Sequence[Concept] = CONCEPTS) -> Path:
     """Blank English + an entity ruler over the aliases (matched on LOWER), saved to disk."""
     import spacy
+    from spacy.pipeline import EntityRuler
 
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    if not isinstance(ruler, EntityRuler):  # add_pipe is typed as any pipe
+        raise TypeError(f"spaCy's entity_ruler is a {type(ruler).__name__}, not an EntityRuler")
     phrases = dict.fromkeys(a for c in concepts for a in (c.canonical_name, *c.aliases))
     phrases.update(dict.fromkeys((*UNKNOWN_MENTIONS, *ABBREVIATION_MENTIONS)))
     ruler.add_patterns([{"label": ENTITY_LABEL, "pattern": p} for p in phrases])
