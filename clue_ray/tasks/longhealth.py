@@ -15,8 +15,9 @@ from pathlib import Path
 
 from clue_ray.errors import ConfigError
 from clue_ray.metrics.choice import longhealth_accuracy, parse_answer_letter
+from clue_ray.metrics.scored_task import Metrics
 from clue_ray.tasks.baselines import option_a
-from clue_ray.tasks.definition import Metrics, PromptTokenizer, TaskDefinition
+from clue_ray.tasks.definition import PromptTokenizer, TaskDefinition
 from clue_ray.tasks.longhealth_data import Patient, Question, load_patients
 from clue_ray.tasks.longhealth_select import select_documents
 from clue_ray.tasks.sample import Reference, Sample

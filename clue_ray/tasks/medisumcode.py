@@ -8,7 +8,7 @@ from pathlib import Path
 
 from clue_ray.errors import DatasetError
 from clue_ray.metrics.icd import extract_codes, icd_scores, is_valid
-from clue_ray.tasks.definition import Metrics
+from clue_ray.metrics.scored_task import Metrics
 from clue_ray.tasks.fewshot import Record
 from clue_ray.tasks.readers import read_json_array, require_object, require_str
 from clue_ray.tasks.sample import Sample

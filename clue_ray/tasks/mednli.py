@@ -7,7 +7,7 @@ from pathlib import Path
 
 from clue_ray.errors import DatasetError
 from clue_ray.metrics.accuracy import mednli_accuracy
-from clue_ray.tasks.definition import Metrics
+from clue_ray.metrics.scored_task import Metrics
 from clue_ray.tasks.fewshot import Record
 from clue_ray.tasks.readers import read_jsonl, require_object, require_str
 from clue_ray.tasks.task_yaml import packaged_task

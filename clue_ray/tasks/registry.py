@@ -40,6 +40,8 @@ class TaskSet(Mapping[str, TaskDefinition]):
     def __contains__(self, name: object) -> bool:
         return name in self._tasks
 
+    # ignored: one signature for Mapping.get's overloads (Mapping's own get would not return
+    # the default: __getitem__ raises ConfigError, not KeyError)
     def get(self, name: str, default: TaskDefinition | None = None  # type: ignore[override]
             ) -> TaskDefinition | None:
         """The task's declaration, or `default` for an unknown name."""
