@@ -35,8 +35,8 @@ def read_examples(results: Path, per_group: int, scores: pd.DataFrame | None = N
         if path.parents[2].name.startswith(SCORES_PREFIX):
             continue  # score shards hold no texts
         try:
-            tasks = pq.read_table(path, columns=["task"]).column("task")
-            if not pc.all(pc.is_in(tasks, value_set=pa.array(public, type=tasks.type))
+            in_shard = pq.read_table(path, columns=["task"]).column("task")
+            if not pc.all(pc.is_in(in_shard, value_set=pa.array(public, type=in_shard.type))
                           ).as_py():
                 continue
             frames.append(pq.read_table(path, columns=TEXT_COLUMNS).to_pandas())
