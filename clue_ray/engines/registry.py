@@ -68,6 +68,7 @@ def engine_settings_schema() -> type[EngineSettings]:
     engines' names and one optional section per engine (built once per process, and
     importable by reference as this module's `ComposedEngineSettings`, so Ray pickles it)."""
     plugins = engine_plugins()
+    # ignored: mypy types a functional Enum from literal members only, these are the plugins'
     kinds = StrEnum("EngineKind", {name: name for name in plugins},  # type: ignore[misc]
                     module=__name__, qualname="EngineKind")
     kind = Annotated[kinds, Setting(f"the engine, one of {', '.join(plugins)}")]

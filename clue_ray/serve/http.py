@@ -8,7 +8,7 @@ served. The token and the cap are those of the replica's deployment instance (`t
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -22,14 +22,20 @@ from starlette.responses import JSONResponse, Response
 from clue_ray.serve.auth import CHALLENGE, UNAUTHORIZED, authorized
 
 
-def error(message: str, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
+def error(message: str, status: int, headers: Mapping[str, str] | None = None) -> JSONResponse:
     """`{"error": message}` with an HTTP status."""
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
+def replica_instance() -> Any:
+    """The replica's deployment instance (a ScoringService or a ResultsPage; Serve types it
+    as any callable)."""
+    return serve.get_replica_context().servable_object
+
+
 def require_token(request: Request) -> None:
     """401 unless the request carries the deployment's bearer token (when it has one)."""
-    if not authorized(request, serve.get_replica_context().servable_object.token):
+    if not authorized(request, replica_instance().token):
         raise HTTPException(401, UNAUTHORIZED, CHALLENGE)
 
 
@@ -92,7 +98,7 @@ class GuardedRoute(APIRoute):
             if token_first:
                 require_token(request)
             if capped:
-                limit = serve.get_replica_context().servable_object.max_body_bytes
+                limit = replica_instance().max_body_bytes
                 request = CappedRequest(request, limit)
             return await handle(request)
 
@@ -129,6 +135,7 @@ def api(describe: Callable[[Sequence[ErrorDetails]], str] = first_error) -> Fast
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return error(describe(exc.errors()), 400)
 
+    # ignored: Starlette types a handler as taking any Exception, not the one it is added for
     app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]
     return app

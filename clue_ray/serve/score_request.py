@@ -85,14 +85,16 @@ def score_job(request: ScoreRequest, references: ReferenceIndex,
                                  f"{', '.join(references)})")
     if isinstance(request.items[0], ItemByReference):
         subtasks = tasks[task].subtasks
-        for index, item in enumerate(request.items):
-            _check_subtask(item, subtasks, f"items[{index}].subtask")
+        for index, by_reference in enumerate(request.items):
+            _check_subtask(by_reference, subtasks, f"items[{index}].subtask")
         return ScoreJob(task, tuple(ScoreItem(f"items[{i}]", task, item.subtask, item.reference,
                                               item.prediction)
                                     for i, item in enumerate(request.items)),
                         tuple(("index", i) for i in range(len(request.items))))
-    known, seen = references[task], {}
-    for index, item in enumerate(request.items):
+    by_id = [item for item in request.items if isinstance(item, ItemById)]  # all: one form
+    known = references[task]
+    seen: dict[str, int] = {}  # sample id -> the item that gave it first
+    for index, item in enumerate(by_id):
         if item.sample_id not in known:
             raise HTTPException(400, f"items[{index}].sample_id: unknown sample id "
                                      f"'{excerpt(item.sample_id)}' for task {task}")
@@ -100,7 +102,7 @@ def score_job(request: ScoreRequest, references: ReferenceIndex,
             raise HTTPException(400, f"items[{index}].sample_id: '{excerpt(item.sample_id)}' "
                                      f"appears twice (also items[{seen[item.sample_id]}])")
         seen[item.sample_id] = index
-    in_order = sorted(request.items, key=lambda item: known[item.sample_id][0])
+    in_order = sorted(by_id, key=lambda item: known[item.sample_id][0])
     return ScoreJob(task, tuple(ScoreItem(item.sample_id, task, known[item.sample_id][1].subtask,
                                           known[item.sample_id][1].reference, item.prediction)
                                 for item in in_order),

@@ -46,7 +46,7 @@ class ScoringService:
         self.scorer.load()
         self.max_body_bytes = max_body_bytes
         self.token = token
-        # serve.batch's wrapper has these setters; its stub types it as a plain callable
+        # ignored: serve.batch's wrapper has these setters, its declared type is a plain callable
         self.score_batch.set_max_batch_size(service.max_batch_size)  # type: ignore[attr-defined]
         self.score_batch.set_batch_wait_timeout_s(  # type: ignore[attr-defined]
             service.batch_wait_timeout_s)
