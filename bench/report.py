@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from clue_ray.pipeline.sink import write_rows
 from clue_ray.results.deltas import build_deltas
 from clue_ray.results.leaderboard import build_leaderboard
 from clue_ray.results.load import ModelInfo, load_results
 from clue_ray.results.report import write_report
 from clue_ray.results.settings import BootstrapSettings
 from clue_ray.rows import METRIC_PREFIX
+from clue_ray.storage.run_folder import RunFolder
 from clue_ray.tasks.registry import CLUE
 
 
@@ -55,7 +55,8 @@ def build_results(root: Path, pairs: int) -> dict[str, ModelInfo]:
             for task in CLUE:
                 frame = task_rows(task, skill, rng).assign(run_id="bench", model=name)
                 metrics = [c for c in frame.columns if c.startswith(METRIC_PREFIX)]
-                write_rows(root / "bench", name, task, frame, metrics, "bench", inference=False)
+                RunFolder(root / "bench").write_rows(name, task, frame, metrics, "bench",
+                                                    inference=False)
     return models
 
 

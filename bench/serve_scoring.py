@@ -23,7 +23,7 @@ from pathlib import Path
 
 from clue_ray.config import ServeCommand, compose
 from clue_ray.metrics.scoring import ScoreItem, TaskScorer
-from clue_ray.pipeline.ray_session import ensure_ray
+from clue_ray.pipeline.control.ray_session import ensure_ray
 from clue_ray.serve.app import check_scoring, prepare, scoring_application
 from clue_ray.serve.batch_scoring import reference_index
 from clue_ray.serve.settings import free_port

@@ -35,7 +35,7 @@ from pathlib import Path
 import psutil
 
 from clue_ray.demo.datasets import DatasetSizes, write_datasets
-from clue_ray.pipeline.engine_time import busy_time
+from clue_ray.pipeline.control.engine_time import busy_time
 from clue_ray.results.summary import load_rows
 from clue_ray.units import GIB
 

@@ -8,8 +8,8 @@ import time
 import pandas as pd
 
 from clue_ray.config import RunCommand
-from clue_ray.pipeline.engine_time import busy_time
-from clue_ray.pipeline.run import run_sweep
+from clue_ray.pipeline.control.engine_time import busy_time
+from clue_ray.pipeline.control.run import run_sweep
 from clue_ray.results.summary import load_rows
 
 

@@ -23,9 +23,9 @@ from clue_ray.config import RunCommand, compose
 from clue_ray.engines.base import PromptRow
 from clue_ray.engines.simulated import SimulatedEngine
 from clue_ray.metrics.scoring import ScoreItem, TaskScorer
-from clue_ray.pipeline.plan import make_plan
-from clue_ray.pipeline.prompt_rows import build_rows
-from clue_ray.pipeline.run import run_sweep
+from clue_ray.pipeline.control.plan import make_plan
+from clue_ray.pipeline.control.run import run_sweep
+from clue_ray.pipeline.stages.prompt_rows import build_rows
 from clue_ray.results.summary import load_rows
 
 

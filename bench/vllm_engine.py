@@ -30,8 +30,8 @@ from clue_ray.demo.build import ensure_bert, ensure_data, ensure_models
 from clue_ray.engines.context import context_length
 from clue_ray.engines.stop_tokens import model_stop_ids
 from clue_ray.engines.vllm_engine import declared_dtype, engine_kwargs
-from clue_ray.pipeline.plan import make_plan
-from clue_ray.pipeline.prompt_rows import build_rows
+from clue_ray.pipeline.control.plan import make_plan
+from clue_ray.pipeline.stages.prompt_rows import build_rows
 
 MODEL = "demo-general"
 

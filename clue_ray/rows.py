@@ -1,21 +1,14 @@
-"""The row contract: the columns a row carries through the stages, the keys of a row, and how
-rows are laid out on disk. Engines, pipeline, results and serve read it from here; it imports
-no other layer of clue_ray.
-
-Layout of a run folder:
-  `manifest.json`                                                the run manifest
-  `model=<name>/task=<task>/part-*.parquet`                      inference rows (predictions)
-  `scores=<scoring_id>/model=<name>/task=<task>/part-*.parquet`  their scores and flags
-"""
+"""The row contract: the columns a row carries through the stages, their types, the keys of
+a row, and which columns are stored in inference and in score shards. Engines, pipeline,
+storage, results and serve read it from here; it imports no other layer of clue_ray. Where
+shards live is the run folder's business (`clue_ray.storage.run_folder`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 
 @dataclass(frozen=True)
@@ -104,54 +97,3 @@ def require_columns(stage: str, present: Iterable[str], needed: Iterable[str]) -
     if missing:
         raise KeyError(f"{stage} stage: input batch lacks column(s) {', '.join(missing)}")
 
-
-MANIFEST = "manifest.json"
-SHARD_GLOB = "part-*.parquet"
-SCORES_PREFIX = "scores="
-DAMAGED_SUFFIX = ".damaged"
-
-
-def group_dir(run_dir: Path, model: str, task: str, scoring_id: str | None = None) -> Path:
-    """The folder of one model/task group: its inference rows, or its scores under one
-    scoring id."""
-    base = Path(run_dir) / f"{SCORES_PREFIX}{scoring_id}" if scoring_id else Path(run_dir)
-    return base / f"model={model}" / f"task={task}"
-
-
-def scores_dir(run_dir: Path, scoring_id: str) -> Path:
-    """The folder of every score shard of one scoring id."""
-    return Path(run_dir) / f"{SCORES_PREFIX}{scoring_id}"
-
-
-def scoring_ids(run_dir: Path) -> list[str]:
-    """The scoring ids a run folder holds scores of."""
-    return sorted(p.name[len(SCORES_PREFIX):] for p in Path(run_dir).glob(f"{SCORES_PREFIX}*")
-                  if p.is_dir())
-
-
-def newest_scoring_id(run_dir: Path) -> str | None:
-    """The scoring id whose shards were written last (None when there are no scores)."""
-    latest = {sid: max((p.stat().st_mtime for p in shard_files(scores_dir(run_dir, sid))),
-                       default=0.0) for sid in scoring_ids(run_dir)}
-    return max(latest, key=lambda sid: latest[sid]) if latest else None
-
-
-def shard_files(directory: Path) -> list[Path]:
-    """Finished shards of a folder (any depth, inference and scores), oldest first."""
-    return sorted(Path(directory).rglob(SHARD_GLOB)) if Path(directory).is_dir() else []
-
-
-def inference_files(model_dir: Path) -> list[Path]:
-    """Inference shards of one model folder (`<run>/model=<name>`), oldest first."""
-    return sorted(Path(model_dir).glob(f"task=*/{SHARD_GLOB}"))
-
-
-def read_shards(directory: Path, columns: Iterable[str] | None = None,
-                files: list[Path] | None = None) -> pa.Table | None:
-    """All rows of the given shards (default: every shard under a folder), or None."""
-    files = shard_files(directory) if files is None else files
-    if not files:
-        return None
-    wanted = list(columns) if columns is not None else None
-    tables = [pq.read_table(path, columns=wanted) for path in files]
-    return pa.concat_tables(tables, promote_options="permissive")

@@ -190,7 +190,7 @@ def simulated_sweep(conf_with_test_models, sweep_overrides, synthetic_data_dir,
                     tmp_path_factory, ray_env) -> SimulatedSweep:
     """The sweep, run once per session on the shared Ray (a three-model sweep costs about a
     minute here: each test that reads one shares this one)."""
-    from clue_ray.pipeline.run import run_sweep
+    from clue_ray.pipeline.control.run import run_sweep
     from clue_ray.results.summary import load_rows
 
     folder = tmp_path_factory.mktemp("simulated-sweep")

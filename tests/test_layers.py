@@ -7,6 +7,8 @@ The rules:
   through a module they import; metrics/ imports nothing of tasks/ (scoring is handed the
   tasks' declarations);
 - only engines/, pipeline/, serve/ and commands/ import ray or vllm themselves;
+- storage/ (the run folder's layout and shards) imports no framework and no outer layer: the
+  pipeline, results, serve and the view all reach run folders through it;
 - results/ imports no pipeline/ (nor engines, planning, serve, commands, cli, config), not even
   through a module it imports;
 - serve/ imports no commands/ (nor cli), not even through a module it imports: what a command
@@ -32,7 +34,7 @@ OUTER = tuple(f"clue_ray.{layer}" for layer in (
 RAY_LAYERS = ("engines", "pipeline", "serve", "commands")
 # (the layers a rule holds for, the imports it forbids, whether imports of imports count)
 RULES = (
-    (("tasks", "metrics"), FRAMEWORKS + OUTER, True),
+    (("tasks", "metrics", "storage"), FRAMEWORKS + OUTER, True),
     (("metrics",), ("clue_ray.tasks",), True),  # a task comes with its scorer, not the reverse
     (("results",), tuple(m for m in OUTER if m != "clue_ray.results") + ("ray", "vllm"), True),
     (("serve",), ("clue_ray.commands", "clue_ray.cli"), True),
@@ -112,7 +114,8 @@ def violations(graph: dict[str, set[str]]) -> list[str]:
 
 def test_every_layer_imports_only_inward():
     graph = import_graph()
-    assert {"clue_ray.rows", "clue_ray.tasks.registry", "clue_ray.results.load"} <= set(graph)
+    assert {"clue_ray.rows", "clue_ray.tasks.registry", "clue_ray.results.load",
+            "clue_ray.storage.run_folder", "clue_ray.pipeline.control.run"} <= set(graph)
     assert violations(graph) == []
 
 
@@ -123,14 +126,14 @@ def test_the_check_sees_imports_inside_functions(tmp_path):
     (tmp_path / "clue_ray" / "errors.py").write_text("import ray\n")
     (tmp_path / "clue_ray" / "rows.py").write_text("from clue_ray import errors\n")
     (tmp_path / "clue_ray" / "results" / "load.py").write_text(
-        "def f():\n    from clue_ray.pipeline.shards import write_shard\n")
+        "def f():\n    from clue_ray.pipeline.control.run import run_sweep\n")
     (tmp_path / "clue_ray" / "tasks" / "spec.py").write_text(
         "from clue_ray.errors import ConfigError\n"
         "def g():\n    import importlib\n    importlib.import_module('hydra')\n")
     assert violations(import_graph(tmp_path / "clue_ray")) == [
         "clue_ray.errors -> ray",
-        "clue_ray.results.load -> clue_ray.pipeline.shards",
-        "clue_ray.results.load -> clue_ray.pipeline.shards.write_shard",
+        "clue_ray.results.load -> clue_ray.pipeline.control.run",
+        "clue_ray.results.load -> clue_ray.pipeline.control.run.run_sweep",
         "clue_ray.rows -> clue_ray",
         "clue_ray.rows -> clue_ray.errors",
         "clue_ray.tasks.spec -> hydra",
@@ -144,8 +147,8 @@ def _modules(subpackage: str) -> list[str]:
 
 
 def test_pure_layers_load_no_outer_module_at_run_time():
-    """What importing tasks/ and metrics/ loads, third-party imports included."""
-    modules = _modules("tasks") + _modules("metrics") + ["clue_ray.rows"]
+    """What importing tasks/, metrics/ and storage/ loads, third-party imports included."""
+    modules = _modules("tasks") + _modules("metrics") + _modules("storage") + ["clue_ray.rows"]
     assert len(modules) >= 12
     code = (
         "import importlib, sys\n"

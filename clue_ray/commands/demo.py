@@ -6,7 +6,7 @@ from pathlib import Path
 
 from clue_ray.config import RunCommand, compose, load_model
 from clue_ray.demo.build import ensure_bert, ensure_data, ensure_models, ensure_umls
-from clue_ray.pipeline.run import run_sweep
+from clue_ray.pipeline.control.run import run_sweep
 
 
 def run_demo(overrides: list[str]) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 from clue_ray.config import RunCommand, compose
 from clue_ray.engines.registry import engine_for
 from clue_ray.errors import ConfigError
-from clue_ray.pipeline.plan import make_plan
+from clue_ray.pipeline.control.plan import make_plan
 from clue_ray.planning.measure import measure_model, stand_in_tokenizer
 from clue_ray.planning.projection import HOUR_S, calibrate, gpu_seconds
 from clue_ray.planning.settings import PlanSettings

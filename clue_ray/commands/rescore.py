@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from clue_ray.commands.run import FAILED_ROWS
 from clue_ray.config import RunCommand
-from clue_ray.pipeline.run import run_sweep
+from clue_ray.pipeline.control.run import run_sweep
 
 
 def run_rescore(cmd: RunCommand) -> int:

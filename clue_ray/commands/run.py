@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clue_ray.config import RunCommand
-from clue_ray.pipeline.run import run_sweep
+from clue_ray.pipeline.control.run import run_sweep
 
 FAILED_ROWS = 3  # exit status of a run that stored every row it could but some failed
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from clue_ray.commands.stop_signals import stop_signals, wait_until_set
 from clue_ray.config import ServeCommand
 from clue_ray.errors import ClueError
-from clue_ray.pipeline.ray_session import ensure_ray
-from clue_ray.pipeline.run import root_cause
+from clue_ray.pipeline.control.ray_session import ensure_ray
+from clue_ray.pipeline.control.run import root_cause
 from clue_ray.serve.app import applications, check_scoring, prepare
 from clue_ray.serve.settings import free_port
 

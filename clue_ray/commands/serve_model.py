@@ -16,7 +16,7 @@ def run_serve_model(overrides: list[str], stop: threading.Event | None = None) -
     import ray
     from ray import serve
 
-    from clue_ray.pipeline.ray_session import ensure_ray
+    from clue_ray.pipeline.control.ray_session import ensure_ray
 
     settings = serve_settings(overrides)
     started_ray = not ray.is_initialized()

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from clue_ray.models import ModelSettings
-from clue_ray.pipeline.plan import Plan
-from clue_ray.pipeline.prompt_rows import PromptBuilder
+from clue_ray.pipeline.control.plan import Plan
+from clue_ray.pipeline.stages.prompt_rows import PromptBuilder
 from clue_ray.planning.settings import PlanSettings
 
 T = TypeVar("T")

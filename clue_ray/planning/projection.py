@@ -3,7 +3,6 @@ recalibration from a finished run (its measured engine time over its projected t
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from clue_ray.errors import ConfigError
 from clue_ray.models import ModelSettings
 from clue_ray.planning.settings import PlanSettings, ThroughputRow
 from clue_ray.results.summary import load_rows
-from clue_ray.rows import MANIFEST
+from clue_ray.storage.run_folder import RunFolder
 
 HOUR_S = 3600.0
 
@@ -36,10 +35,11 @@ class Calibration:
 def calibrate(run_dir: Path, gpu: str | None, settings: PlanSettings) -> Calibration:
     """The factor of a finished run on the same GPU type: its engines' busy time (times the
     GPUs of each engine) over what the table projects for the tokens it sent and generated."""
-    path = Path(run_dir) / MANIFEST
-    if not path.is_file():
-        raise ConfigError(f"plan.calibrate={run_dir}: no {MANIFEST} (give a run folder)")
-    manifest = json.loads(path.read_text())
+    folder = RunFolder(run_dir)
+    if not folder.manifest_file.is_file():
+        raise ConfigError(f"plan.calibrate={run_dir}: no {folder.manifest_file.name} "
+                          "(give a run folder)")
+    manifest = folder.load_manifest()
     ran_on = manifest["config"]["cluster"]["accelerator_type"]
     if ran_on != gpu:
         raise ConfigError(f"plan.calibrate={run_dir}: that run used accelerator_type={ran_on}, "

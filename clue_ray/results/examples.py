@@ -10,7 +10,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from clue_ray.results.load import seed_label
-from clue_ray.rows import SCORES_PREFIX, shard_files
+from clue_ray.storage.run_folder import is_score_shard
+from clue_ray.storage.shards import shard_files
 from clue_ray.tasks.registry import CLUE, TaskSet
 
 COLUMNS = ["model", "seed", "task", "sample_id", "reference", "prediction", "answer"]
@@ -32,7 +33,7 @@ def read_examples(results: Path, per_group: int, scores: pd.DataFrame | None = N
     public = public_tasks(tasks)
     frames = []
     for path in shard_files(results) if per_group > 0 else []:
-        if path.parents[2].name.startswith(SCORES_PREFIX):
+        if is_score_shard(path):
             continue  # score shards hold no texts
         try:
             in_shard = pq.read_table(path, columns=["task"]).column("task")

@@ -15,14 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from clue_ray.errors import ConfigError
-from clue_ray.rows import (
-    LATER_SCORE_COLUMNS,
-    MANIFEST,
-    METRIC_PREFIX,
-    SCORES_PREFIX,
-    UNSEEDED,
-    shard_files,
-)
+from clue_ray.rows import LATER_SCORE_COLUMNS, METRIC_PREFIX, UNSEEDED
+from clue_ray.storage.run_folder import manifest_files, score_files_by_run
 from clue_ray.tasks.registry import CLUE, TaskSet
 
 SCORE_COLUMNS = ("run_id", "model", "task", "subtask", "sample_id", "seed", "context_overflow",
@@ -99,17 +93,6 @@ def with_later_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**missing) if missing else frame
 
 
-def score_files_by_run(results: Path) -> dict[Path, dict[str, list[Path]]]:
-    """Score shards under a folder, by run folder and scoring id (oldest first)."""
-    found: dict[Path, dict[str, list[Path]]] = {}
-    for path in shard_files(results):
-        scoring = path.parents[2].name  # scores=<id>/model=<m>/task=<t>/part-*.parquet
-        if scoring.startswith(SCORES_PREFIX):
-            found.setdefault(path.parents[3], {}).setdefault(
-                scoring[len(SCORES_PREFIX):], []).append(path)
-    return found
-
-
 def read_score_shard(path: Path, notes: list[str]) -> pa.Table | None:
     """The score columns of one shard (never its texts); None, with a note, when it cannot
     be read."""
@@ -158,7 +141,7 @@ def newest_runs_only(frame: pd.DataFrame, newest: dict[str, float]
 def read_manifests(results: Path) -> list[dict[str, Any]]:
     """Every run manifest under `results`, ordered by run id."""
     found = [json.loads(p.read_text(encoding="utf-8"))
-             for p in sorted(Path(results).rglob(MANIFEST))]
+             for p in manifest_files(results)]
     return sorted(found, key=lambda m: str(m.get("run_id", "")))
 
 

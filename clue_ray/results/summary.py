@@ -13,15 +13,8 @@ from clue_ray.metrics.aggregate import aggregate_task, level_scores
 from clue_ray.metrics.failures import CONTEXT_OVERFLOW
 from clue_ray.results.load import with_later_columns
 from clue_ray.results.text_table import format_table, number
-from clue_ray.rows import (
-    KEY_COLUMNS,
-    METRIC_PREFIX,
-    SHARD_GLOB,
-    newest_scoring_id,
-    read_shards,
-    scores_dir,
-    shard_files,
-)
+from clue_ray.rows import KEY_COLUMNS, METRIC_PREFIX
+from clue_ray.storage.run_folder import RunFolder
 from clue_ray.tasks.registry import CLUE, TaskSet
 
 ERROR_CHARS = 160  # an error text may quote a prompt: keep only its start
@@ -49,14 +42,13 @@ def load_rows(run_dir: Path, scoring_id: str | None = None) -> pd.DataFrame:
     """Every stored prediction of a run folder with its scores, flags and answer under one
     scoring id (default: the newest); empty frame when there are none. Rows without a score
     under that id have no metrics and no flags; `answer` is null where no shard has it."""
-    run_dir = Path(run_dir)
-    predictions = read_shards(run_dir, files=sorted(run_dir.glob(f"model=*/task=*/{SHARD_GLOB}")))
+    folder = RunFolder(run_dir)
+    predictions = folder.read_predictions()
     if predictions is None:
         return pd.DataFrame()
     rows = predictions.to_pandas()
-    scoring_id = scoring_id or newest_scoring_id(run_dir)
-    scores = read_shards(run_dir, files=shard_files(scores_dir(run_dir, scoring_id))
-                         ) if scoring_id else None
+    scoring_id = scoring_id or folder.newest_scoring_id()
+    scores = folder.read_scores(scoring_id) if scoring_id else None
     if scores is None:
         return with_later_columns(
             rows.assign(flags=[[] for _ in range(len(rows))], scorer_error=None))

@@ -22,8 +22,8 @@ from ray.serve import Application, Deployment
 from clue_ray.config import ServeCommand, compose
 from clue_ray.errors import ClueError, ConfigError, DatasetError
 from clue_ray.metrics.scoring import TaskScorer
-from clue_ray.pipeline.plan import absolute_paths, make_plan
-from clue_ray.pipeline.stages import shippable
+from clue_ray.pipeline.control.plan import absolute_paths, make_plan
+from clue_ray.pipeline.stages.stream import shippable
 from clue_ray.serve.auth import resolve_token
 from clue_ray.serve.batch_scoring import reference_index
 from clue_ray.serve.expected import Expected, expected_rows

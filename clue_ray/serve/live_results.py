@@ -24,8 +24,9 @@ from clue_ray.fileio import json_safe
 from clue_ray.results.leaderboard import build_leaderboard
 from clue_ray.results.load import ModelInfo, load_results, read_manifests, read_score_shard
 from clue_ray.results.settings import BootstrapSettings
-from clue_ray.rows import MANIFEST, shard_files
 from clue_ray.serve.expected import Expected, SampleCounter, from_manifest, progress_rows
+from clue_ray.storage.run_folder import manifest_files
+from clue_ray.storage.shards import shard_files
 from clue_ray.tasks.registry import CLUE, TaskSet
 
 
@@ -87,7 +88,7 @@ class LiveResults:
         return self._payload
 
     def _files_state(self) -> tuple[Any, ...]:
-        files = shard_files(self.results) + sorted(self.results.rglob(MANIFEST))
+        files = shard_files(self.results) + manifest_files(self.results)
         state = []
         for path in files:
             try:

@@ -15,7 +15,7 @@ from clue_ray.engines.baseline import RULE_ENGINE
 from clue_ray.engines.registry import engine_for, engine_plugin, engine_plugins
 from clue_ray.errors import ConfigError
 from clue_ray.models import ModelKind
-from clue_ray.pipeline.plan import make_plan
+from clue_ray.pipeline.control.plan import make_plan
 
 PACKAGE_DIR = Path(clue_ray.__file__).parent
 

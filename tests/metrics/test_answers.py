@@ -12,7 +12,7 @@ import pytest
 from clue_ray.metrics.accuracy import NamedLabels, named_labels
 from clue_ray.metrics.scoring import ScoreItem, TaskScorer
 from clue_ray.metrics.settings import ScoringSettings
-from clue_ray.pipeline.scoring_stage import ScoringStage
+from clue_ray.pipeline.stages.scoring_stage import ScoringStage
 from clue_ray.tasks import mednli
 from clue_ray.tasks.registry import CLUE, TaskSet
 

@@ -14,7 +14,7 @@ from clue_ray.metrics.failures import (
     repetition_loop,
 )
 from clue_ray.metrics.settings import RepetitionSettings
-from clue_ray.pipeline.scoring_stage import ScoringStage
+from clue_ray.pipeline.stages.scoring_stage import ScoringStage
 from clue_ray.tasks.registry import CLUE
 
 LOOP = RepetitionSettings(max_ngram=10, min_repeats=4, min_run_words=12)

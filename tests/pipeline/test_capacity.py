@@ -10,8 +10,8 @@ import pytest
 
 from clue_ray.config import RunCommand, compose, load_model
 from clue_ray.errors import ConfigError
-from clue_ray.pipeline.capacity import check_capacity, model_demand
-from clue_ray.pipeline.run import run_sweep
+from clue_ray.pipeline.control.capacity import check_capacity, model_demand
+from clue_ray.pipeline.control.run import run_sweep
 
 GIB = 1 << 30
 

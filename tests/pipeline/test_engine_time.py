@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from clue_ray.pipeline.engine_time import EngineClock, busy_time, sweep_utilisation
+from clue_ray.pipeline.control.engine_time import EngineClock, busy_time, sweep_utilisation
 
 
 def test_busy_time_counts_overlapping_requests_once():

@@ -15,9 +15,9 @@ import pytest
 from fixtures_run import run_folder
 
 from clue_ray.cli import main
-from clue_ray.pipeline.prompt_cache import cache_folder
+from clue_ray.pipeline.stages.prompt_cache import cache_folder
 from clue_ray.results.summary import load_rows
-from clue_ray.rows import shard_files
+from clue_ray.storage.shards import shard_files
 
 KEY = ["model", "task", "sample_id", "seed"]
 COMPARED = ["prediction", "output_tokens", "finish_reason", "reference", "prompt_sha256"]

@@ -16,9 +16,9 @@ from fixtures_run import wait_for
 
 from clue_ray.cli import main
 from clue_ray.errors import ConfigError
-from clue_ray.pipeline.run_lock import LOCK_FILE, run_lock
 from clue_ray.results.summary import load_rows
-from clue_ray.rows import MANIFEST, inference_files
+from clue_ray.storage.run_folder import RunFolder
+from clue_ray.storage.run_lock import run_lock
 
 KEY = ["model", "task", "sample_id", "seed"]
 SLOW = ("engine=simulated", "models=[test-general]", "tasks=[mednli,medisumcode]", "limit=5",
@@ -27,16 +27,17 @@ SLOW = ("engine=simulated", "models=[test-general]", "tasks=[mednli,medisumcode]
 
 
 def test_a_held_lock_refuses_and_a_dead_holders_lock_is_taken_over(tmp_path, capsys):
-    with run_lock(tmp_path):
-        holder = json.loads((tmp_path / LOCK_FILE).read_text())
+    folder = RunFolder(tmp_path)
+    with run_lock(folder):
+        holder = json.loads(folder.lock_file.read_text())
         assert holder["pid"] == os.getpid()
         with pytest.raises(ConfigError, match=rf"being written by pid {os.getpid()} on "), \
-                run_lock(tmp_path):
+                run_lock(folder):
             pass
-    assert (tmp_path / LOCK_FILE).read_text() == ""  # a clean end clears the holder
-    (tmp_path / LOCK_FILE).write_text(json.dumps(
+    assert folder.lock_file.read_text() == ""  # a clean end clears the holder
+    folder.lock_file.write_text(json.dumps(
         {"host": "node-7", "pid": 4242, "started": "2026-11-30T01:02:03+00:00"}))
-    with run_lock(tmp_path):  # its holder died without clearing it: nothing holds the lock
+    with run_lock(folder):  # its holder died without clearing it: nothing holds the lock
         pass
     assert "taking over the run folder from pid 4242 on node-7" in capsys.readouterr().out
 
@@ -54,9 +55,12 @@ def test_second_writer_refused_sigterm_then_damaged_shard(conf_with_test_models,
         first = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT,
                                  start_new_session=True)
         try:
-            model_dir = lambda: next(out.glob("*/model=test-general"), None)  # noqa: E731
-            wait_for(lambda: model_dir() and inference_files(model_dir()), first, 240,
-                     "the first shard")
+            def folder() -> RunFolder | None:
+                found = next(out.glob("*/model=test-general"), None)
+                return RunFolder(found.parent) if found else None
+
+            wait_for(lambda: (run := folder()) and run.inference_files("test-general"), first,
+                     240, "the first shard")
             second = subprocess.run(command, env=env, capture_output=True, text=True,
                                     timeout=120)
             assert second.returncode == 2
@@ -70,13 +74,13 @@ def test_second_writer_refused_sigterm_then_damaged_shard(conf_with_test_models,
     output = log.read_text()
     assert first.returncode == 130, output[-3000:]
     (line,) = [x for x in output.splitlines() if "interrupted:" in x]
-    stored = len(load_rows(model_dir().parent))
+    run = folder()
+    assert run is not None
+    stored = len(load_rows(run.path))
     assert f"interrupted: {stored} rows stored in " in line and 0 < stored < 10
-    run_dir = model_dir().parent
-    manifest = json.loads((run_dir / MANIFEST).read_text())
-    assert manifest["attempts"][-1]["status"] == "interrupted"
+    assert run.load_manifest()["attempts"][-1]["status"] == "interrupted"
 
-    damaged = inference_files(model_dir())[0]
+    damaged = run.inference_files("test-general")[0]
     damaged.write_bytes(damaged.read_bytes()[: damaged.stat().st_size // 2])
     monkeypatch.setenv("CLUE_RAY_CONF", str(conf_with_test_models))  # the third run in-process
     capsys.readouterr()  # the same run without the engine's sleep (latency is not in its id)
@@ -85,6 +89,6 @@ def test_second_writer_refused_sigterm_then_damaged_shard(conf_with_test_models,
     third = capsys.readouterr().out
     assert f"damaged shard set aside, its rows are recomputed: {damaged}.damaged" in third
     assert Path(f"{damaged}.damaged").exists()
-    rows = load_rows(run_dir)
+    rows = load_rows(run.path)
     assert len(rows) == 10 and not rows.duplicated(KEY).any()
     assert rows["metric_accuracy"].notna().sum() == 5  # every mednli row scored once

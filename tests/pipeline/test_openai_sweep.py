@@ -16,8 +16,8 @@ from engines.completions_server import DEFAULT_ANSWER, CompletionsServer
 from clue_ray.cli import main
 from clue_ray.commands.run import FAILED_ROWS
 from clue_ray.errors import ConfigError
-from clue_ray.pipeline.plan import make_plan
-from clue_ray.pipeline.run import run_sweep
+from clue_ray.pipeline.control.plan import make_plan
+from clue_ray.pipeline.control.run import run_sweep
 from clue_ray.results.summary import load_rows
 
 KEY = ["model", "task", "sample_id", "seed"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import time
 
-from clue_ray.pipeline.progress import Progress
+from clue_ray.pipeline.control.progress import Progress
 
 
 def test_idle_notices_double_and_start_over_when_a_row_finishes():

@@ -9,9 +9,9 @@ from dataclasses import replace
 import pytest
 
 from clue_ray.config import load_model
-from clue_ray.pipeline.plan import make_plan
-from clue_ray.pipeline.prompt_cache import PromptCache, tokenizer_fingerprint
-from clue_ray.pipeline.prompt_rows import PromptBuilder
+from clue_ray.pipeline.control.plan import make_plan
+from clue_ray.pipeline.stages.prompt_cache import PromptCache, tokenizer_fingerprint
+from clue_ray.pipeline.stages.prompt_rows import PromptBuilder
 from clue_ray.tasks.registry import CLUE
 from clue_ray.tasks.render import ChatRenderer, load_tokenizer
 

@@ -13,12 +13,13 @@ import pandas as pd
 import pytest
 
 from clue_ray.config import load_model
-from clue_ray.pipeline.plan import make_plan
-from clue_ray.pipeline.prompt_rows import build_rows
-from clue_ray.pipeline.prompt_stage import PromptStage, key_chunks
-from clue_ray.pipeline.shard_writer import RETURNED, ShardWriterStage
+from clue_ray.pipeline.control.plan import make_plan
+from clue_ray.pipeline.stages.prompt_rows import build_rows
+from clue_ray.pipeline.stages.prompt_stage import PromptStage, key_chunks
+from clue_ray.pipeline.stages.shard_writer import RETURNED, ShardWriterStage
 from clue_ray.results.summary import load_rows
-from clue_ray.rows import TASK_COLUMNS, shard_files
+from clue_ray.rows import TASK_COLUMNS
+from clue_ray.storage.shards import shard_files
 from clue_ray.tasks.registry import CLUE
 
 

@@ -5,7 +5,6 @@ predictions again (`clue-ray rescore`), starting no engine."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -13,10 +12,10 @@ import pytest
 
 from clue_ray.cli import main
 from clue_ray.errors import ConfigError
-from clue_ray.pipeline.run import run_sweep
+from clue_ray.pipeline.control.run import run_sweep
 from clue_ray.results.load import read_scores
 from clue_ray.results.summary import load_rows
-from clue_ray.rows import MANIFEST, scoring_ids
+from clue_ray.storage.run_folder import RunFolder
 
 FAST = ("engine=simulated", "models=[test-general]", "tasks=[problem_summary]", "limit=3")
 ENGINE_COLUMNS = ["sample_id", "prediction", "engine_started_at", "engine_finished_at"]
@@ -65,8 +64,8 @@ def test_failed_scores_are_redone_and_new_settings_rescore_without_the_engine(
     assert main(["rescore", *sweep_overrides(tmp_path / "results"), *overrides,
                  "scoring.bertscore.num_layers=1"]) == 0
     run_dir = Path(second["run_dir"])
-    assert len(scoring_ids(run_dir)) == 2
-    manifest = json.loads((run_dir / MANIFEST).read_text())
+    assert len(RunFolder(run_dir).scoring_ids()) == 2
+    manifest = RunFolder(run_dir).load_manifest()
     last = manifest["attempts"][-1]["models"]["test-general"]
     assert (last["computed"], last["rescored"]) == (0, 3)
     newest = load_rows(run_dir)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from clue_ray.errors import ConfigError
-from clue_ray.pipeline.run import run_sweep
+from clue_ray.pipeline.control.run import run_sweep
 from clue_ray.results.summary import load_rows
 
 KEY = ["model", "task", "sample_id", "seed"]

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 
 import pytest
 
 from clue_ray.config import RunCommand, compose
 from clue_ray.errors import ConfigError, DatasetError
-from clue_ray.pipeline.plan import make_plan
-from clue_ray.pipeline.prompt_cache import cache_folder
-from clue_ray.pipeline.run import run_sweep
+from clue_ray.pipeline.control.plan import make_plan
+from clue_ray.pipeline.control.run import run_sweep
+from clue_ray.pipeline.stages.prompt_cache import cache_folder
 from clue_ray.results.summary import load_rows
-from clue_ray.rows import MANIFEST
+from clue_ray.storage.run_folder import RunFolder
 from clue_ray.tasks.registry import CLUE
 
 KEY = ["model", "task", "sample_id", "seed"]
@@ -52,7 +50,7 @@ def test_simulated_sweep_then_resume_does_no_inference(simulated_sweep, conf_wit
     ps = rows[rows.task == "problem_summary"]
     for metric in ("rougeL", "bertscore_f1", "umls_f1"):
         assert ps[f"metric_{metric}"].notna().all()
-    manifest = json.loads((Path(first["run_dir"]) / MANIFEST).read_text())
+    manifest = RunFolder(first["run_dir"]).load_manifest()
     assert manifest["run_id"] == first["run_id"]
     assert set(manifest["dataset_sha256"]) == set(CLUE)
     assert manifest["package_versions"]["ray"] == "2.60.0"
@@ -71,7 +69,7 @@ def test_simulated_sweep_then_resume_does_no_inference(simulated_sweep, conf_wit
     assert all(o["computed"] == 0 for o in second["outcomes"].values())
     again = load_rows(second["run_dir"])
     assert len(again) == len(rows)
-    attempts = json.loads((Path(second["run_dir"]) / MANIFEST).read_text())["attempts"]
+    attempts = RunFolder(second["run_dir"]).load_manifest()["attempts"]
     assert [a["status"] for a in attempts] == ["finished", "finished"]
 
 

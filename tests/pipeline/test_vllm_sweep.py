@@ -23,8 +23,8 @@ from clue_ray.config import RunCommand, compose, load_model
 from clue_ray.engines.base import PromptRow
 from clue_ray.engines.transformers_engine import TransformersEngine, TransformersSettings
 from clue_ray.engines.vllm_engine import apply_vllm
-from clue_ray.pipeline.plan import make_plan
-from clue_ray.pipeline.prompt_rows import build_rows
+from clue_ray.pipeline.control.plan import make_plan
+from clue_ray.pipeline.stages.prompt_rows import build_rows
 from clue_ray.rows import TASK_COLUMNS
 from clue_ray.tasks.registry import CLUE
 from clue_ray.tasks.render import ChatRenderer, load_tokenizer

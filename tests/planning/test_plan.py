@@ -5,7 +5,6 @@ named, and a finished run on the same GPU type recalibrates the projection."""
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 import pytest
@@ -13,12 +12,12 @@ import pytest
 from clue_ray.cli import main
 from clue_ray.config import RunCommand, compose, load_model
 from clue_ray.errors import ConfigError
-from clue_ray.pipeline.plan import make_plan
-from clue_ray.pipeline.prompt_rows import build_rows
-from clue_ray.pipeline.run import run_sweep
+from clue_ray.pipeline.control.plan import make_plan
+from clue_ray.pipeline.control.run import run_sweep
+from clue_ray.pipeline.stages.prompt_rows import build_rows
 from clue_ray.planning.measure import choose
 from clue_ray.planning.settings import PlanSettings
-from clue_ray.rows import MANIFEST
+from clue_ray.storage.run_folder import RunFolder
 
 A100 = ("cluster=a100", "cluster.address=null")
 SMALL = ("tasks=[meqsum,longhealth]", "limit=6")
@@ -98,7 +97,7 @@ def test_a_finished_run_on_the_same_gpus_recalibrates(run_command, sweep_overrid
     run = run_sweep(run_command("engine=simulated", "models=[test-general]", *CALIBRATION_RUN,
                                 "scoring.umls=disabled", "cluster.accelerator_type=A100-80G",
                                 "engine.simulated.latency_per_prompt_s=0.05"))
-    manifest = json.loads((Path(run["run_dir"]) / MANIFEST).read_text())
+    manifest = RunFolder(run["run_dir"]).load_manifest()
     busy = manifest["attempts"][-1]["models"]["test-general"]["engine_busy_s"]
     capsys.readouterr()
     args = [*sweep_overrides(tmp_path / "results"), *A100, *CALIBRATION_RUN,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from clue_ray.pipeline.sink import write_rows
-from clue_ray.rows import MANIFEST, METRIC_PREFIX, UNSEEDED
+from clue_ray.rows import METRIC_PREFIX, UNSEEDED
+from clue_ray.storage.run_folder import RunFolder
 
 SCORING_ID = "constructed"
 
@@ -33,7 +33,7 @@ def write_group(run_dir: Path, model: str, task: str, sample_ids: Sequence[str],
         **{METRIC_PREFIX + name: list(values) for name, values in metrics.items()},
     })
     columns = [METRIC_PREFIX + name for name in metrics]
-    write_rows(run_dir, model, task, frame, columns, SCORING_ID)
+    RunFolder(run_dir).write_rows(model, task, frame, columns, SCORING_ID)
 
 
 def write_manifest(run_dir: Path, models: dict[str, tuple[str, str | None]],
@@ -42,8 +42,7 @@ def write_manifest(run_dir: Path, models: dict[str, tuple[str, str | None]],
     manifest = {"run_id": run_dir.name,
                 "models": [{"name": n, "kind": k, "base_model": b}
                            for n, (k, b) in models.items()], **extra}
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    RunFolder(run_dir).write_manifest(json.dumps(manifest))
 
 
 def longhealth_ids(questions: Sequence[str], repeats: int) -> tuple[list[str], list[str]]:

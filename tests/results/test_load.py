@@ -14,7 +14,7 @@ from clue_ray.errors import ConfigError
 from clue_ray.results.examples import read_examples
 from clue_ray.results.load import read_scores
 from clue_ray.results.summary import load_rows
-from clue_ray.rows import shard_files
+from clue_ray.storage.shards import shard_files
 
 
 def test_a_row_stored_twice_counts_once(tmp_path):

@@ -15,7 +15,7 @@ import pytest
 
 from clue_ray.cli import main
 from clue_ray.demo.datasets import synthetic_records
-from clue_ray.rows import shard_files
+from clue_ray.storage.shards import shard_files
 from clue_ray.tasks.registry import CLUE
 
 SHINGLE_WORDS = 5

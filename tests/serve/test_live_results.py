@@ -17,7 +17,7 @@ from results_folder import (
 )
 
 from clue_ray.config import ServeCommand, compose, registry_info
-from clue_ray.pipeline.plan import make_plan
+from clue_ray.pipeline.control.plan import make_plan
 from clue_ray.serve.app import planned_rows
 from clue_ray.serve.live_results import LiveResults
 from clue_ray.serve.page import render_page

@@ -23,8 +23,8 @@ from fixtures_run import wait_until
 from fixtures_vllm import VLLM_ROWS
 
 from clue_ray.config import RunCommand, compose
-from clue_ray.pipeline.plan import make_plan
-from clue_ray.pipeline.run import run_sweep
+from clue_ray.pipeline.control.plan import make_plan
+from clue_ray.pipeline.control.run import run_sweep
 from clue_ray.results.summary import load_rows
 
 pytestmark = [

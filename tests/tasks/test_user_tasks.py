@@ -17,7 +17,7 @@ import yaml
 from clue_ray.cli import main
 from clue_ray.config import RunCommand, compose
 from clue_ray.errors import ConfigError, DatasetError
-from clue_ray.pipeline.plan import make_plan
+from clue_ray.pipeline.control.plan import make_plan
 from clue_ray.tasks import mednli
 from clue_ray.tasks.fewshot import shuffled_order
 from clue_ray.tasks.registry import BUILT_IN, CLUE, TaskSet

@@ -25,7 +25,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from clue_ray.pipeline.shards import write_shard
+from clue_ray.storage.shards import write_shard
 from clue_ray.tasks.render import ChatRenderer
 
 CACHED_COLUMNS = ("task", "subtask", "sample_id", "reference", "max_tokens", "prompt",

@@ -16,6 +16,7 @@ from clue_ray.errors import ConfigError, DatasetError
 from clue_ray.metrics.settings import SCORER_REVISION, ScoringSettings
 from clue_ray.models import ModelSettings
 from clue_ray.rows import UNSEEDED
+from clue_ray.storage.run_folder import RunFolder
 from clue_ray.tasks.definition import TaskDefinition
 from clue_ray.tasks.options import parse_options
 from clue_ray.tasks.registry import BUILT_IN, CLUE, TaskSet
@@ -38,6 +39,11 @@ class Plan:
     scoring_id: str
     tasks: TaskSet = CLUE
     task_options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def folder(self) -> RunFolder:
+        """The run folder: its layout and what it holds."""
+        return RunFolder(self.run_dir)
 
     @property
     def seeds(self) -> list[int]:

@@ -1,4 +1,4 @@
-"""One writer per run folder: an exclusive lock on `<run folder>/.lock`, held for the whole
+"""One writer per run folder: an exclusive lock on its `.lock` file, held for the whole
 run and released by the system when the process ends, however it ends. The file names the
 holder (host, pid, start) so a refused run can say who holds it; a holder that died without
 clearing the file is reported when the next run takes over."""
@@ -12,11 +12,9 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
 from clue_ray.errors import ConfigError
-
-LOCK_FILE = ".lock"
+from clue_ray.storage.run_folder import RunFolder
 
 
 def _holder() -> dict[str, object]:
@@ -33,10 +31,11 @@ def _describe(text: str) -> str:
 
 
 @contextmanager
-def run_lock(run_dir: Path) -> Iterator[None]:
+def run_lock(folder: RunFolder) -> Iterator[None]:
     """Hold the run folder's lock, or refuse at once naming the process that holds it."""
+    run_dir = folder.path
     run_dir.mkdir(parents=True, exist_ok=True)
-    path = run_dir / LOCK_FILE
+    path = folder.lock_file
     with open(path, "a+", encoding="utf-8") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -12,7 +12,7 @@ from clue_ray.conf_files import chat_template_text
 from clue_ray.engines.baseline import answered_by_rule
 from clue_ray.engines.context import context_length
 from clue_ray.models import ModelSettings
-from clue_ray.pipeline.prompt_cache import PromptCache
+from clue_ray.pipeline.stages.prompt_cache import PromptCache
 from clue_ray.tasks.definition import SampleBuilder
 from clue_ray.tasks.registry import CLUE, TaskSet
 from clue_ray.tasks.render import ChatRenderer, load_tokenizer

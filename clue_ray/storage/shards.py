@@ -1,9 +1,9 @@
-"""Parquet result shards: atomic writes, what is done, dropping rows to redo, damaged files.
+"""Parquet shards, whatever folder they are in: atomic writes, reading, the keys of their rows,
+dropping rows to redo, and quarantining files that cannot be read.
 
-The layout of a run folder is the row contract's (`clue_ray.rows`). A shard is written to a
-hidden temporary name and renamed into place, so a reader never sees half a file; files that
-do not end in `.parquet` (left by a killed writer) are ignored and cleaned up, and a shard
-that cannot be read is renamed `*.parquet.damaged` and ignored.
+A shard is written to a hidden temporary name and renamed into place, so a reader never sees
+half a file; files that do not end in `.parquet` (left by a killed writer) are ignored and
+cleaned up, and a shard that cannot be read is renamed `*.parquet.damaged` and ignored.
 """
 
 from __future__ import annotations
@@ -11,19 +11,37 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from clue_ray.rows import DAMAGED_SUFFIX, KEY_COLUMNS, Key, inference_files, shard_files
+from clue_ray.rows import KEY_COLUMNS, Key, column_type
 
 if TYPE_CHECKING:
     # One boolean per row of a table (a column's test is chunked, a built mask is not).
     RowMask = pa.Array[pa.BooleanScalar] | pa.ChunkedArray[pa.BooleanScalar]
+
+SHARD_GLOB = "part-*.parquet"
+DAMAGED_SUFFIX = ".damaged"
+
+
+def shard_files(directory: Path) -> list[Path]:
+    """Finished shards of a folder (any depth, inference and scores), oldest first."""
+    return sorted(Path(directory).rglob(SHARD_GLOB)) if Path(directory).is_dir() else []
+
+
+def read_shards(files: Sequence[Path], columns: Iterable[str] | None = None) -> pa.Table | None:
+    """All rows of these shards (the given columns, default all), or None when there are none."""
+    if not files:
+        return None
+    wanted = list(columns) if columns is not None else None
+    tables = [pq.read_table(path, columns=wanted) for path in files]
+    return pa.concat_tables(tables, promote_options="permissive")
 
 
 def write_shard(directory: Path, table: pa.Table, name: str | None = None) -> Path:
@@ -37,6 +55,26 @@ def write_shard(directory: Path, table: pa.Table, name: str | None = None) -> Pa
         os.fsync(handle.fileno())
     os.replace(temporary, final)
     return final
+
+
+def shard_table(frame: pd.DataFrame, columns: Sequence[str]) -> pa.Table:
+    """These columns of rows, with the row contract's types (absent columns are null)."""
+    arrays, fields = [], []
+    for column in columns:
+        values = frame[column].tolist() if column in frame else [None] * len(frame)
+        if column == "flags":
+            values = [[f for f in (v or "").split(",") if f] for v in values]
+        kind = column_type(column)
+        values = [None if _missing(v) else v for v in values]
+        arrays.append(pa.array(values, type=kind))
+        fields.append(pa.field(column, kind))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _missing(value: object) -> bool:
+    if isinstance(value, list | tuple | dict):
+        return False
+    return value is None or bool(pd.isna(value))
 
 
 def clean_partial_files(directory: Path) -> int:
@@ -72,12 +110,6 @@ def keys_where(files: Iterable[Path], keep: Callable[[pa.Table], RowMask],
     return keys
 
 
-def completed_keys(model_dir: Path) -> set[Key]:
-    """(task, sample_id, seed) of every stored inference row without an engine error."""
-    return keys_where(inference_files(model_dir),
-                      lambda t: t.column("engine_error").is_null(), ["engine_error"])
-
-
 def drop_rows(files: Iterable[Path], drop: Callable[[pa.Table], RowMask]) -> int:
     """Rewrite shards without the rows `drop` marks (atomically, in place; a shard left
     empty is removed); returns how many rows went."""
@@ -94,11 +126,6 @@ def drop_rows(files: Iterable[Path], drop: Callable[[pa.Table], RowMask]) -> int
             path.unlink()
         dropped += count
     return dropped
-
-
-def drop_failed_rows(model_dir: Path) -> int:
-    """Remove inference rows that ended in an engine error (so a rerun retries them)."""
-    return drop_rows(inference_files(model_dir), lambda t: t.column("engine_error").is_valid())
 
 
 def key_mask(table: pa.Table, keys: set[Key]) -> pa.Array[pa.BooleanScalar]:

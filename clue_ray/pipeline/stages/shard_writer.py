@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import psutil
 
-from clue_ray.pipeline.sink import write_rows
 from clue_ray.rows import METRIC_PREFIX
+from clue_ray.storage.run_folder import RunFolder
 
 # What the driver gets back per written row: enough for progress and engine utilisation.
 RETURNED = ("task", "engine_actor", "engine_started_at", "engine_finished_at")
@@ -24,7 +24,7 @@ class ShardWriterStage:
     def __init__(self, run_dir: str, model: str, metric_names: dict[str, list[str]],
                  scoring_id: str, inference: bool, owner_pid: int) -> None:
         self.owner_pid = owner_pid  # the run holding the folder's lock, on this node
-        self.run_dir = Path(run_dir)
+        self.folder = RunFolder(Path(run_dir))
         self.model = model
         self.metric_names = metric_names
         self.scoring_id = scoring_id
@@ -36,9 +36,9 @@ class ShardWriterStage:
         not go on writing beside the run that resumes it)."""
         if not psutil.pid_exists(self.owner_pid):
             raise RuntimeError(f"the run that started this writer (pid {self.owner_pid}) has "
-                               f"ended: not writing into {self.run_dir}")
+                               f"ended: not writing into {self.folder.path}")
         for task, group in batch.groupby("task", sort=False):
             metrics = [METRIC_PREFIX + m for m in self.metric_names[str(task)]]
-            write_rows(self.run_dir, self.model, str(task), group.reset_index(drop=True),
-                       metrics, self.scoring_id, self.inference)
+            self.folder.write_rows(self.model, str(task), group.reset_index(drop=True),
+                                   metrics, self.scoring_id, self.inference)
         return pd.DataFrame({c: batch[c].to_numpy() if c in batch else None for c in RETURNED})

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from clue_ray.models import ModelSettings
-from clue_ray.pipeline.engine_time import EngineClock
-from clue_ray.pipeline.plan import Plan
-from clue_ray.pipeline.progress import Progress
-from clue_ray.pipeline.prompt_count import read_counter, start_counter
-from clue_ray.pipeline.resume import ModelWork, Pending
-from clue_ray.pipeline.stages import build_dataset, rescore_dataset
+from clue_ray.pipeline.control.engine_time import EngineClock
+from clue_ray.pipeline.control.plan import Plan
+from clue_ray.pipeline.control.progress import Progress
+from clue_ray.pipeline.control.resume import ModelWork, Pending
+from clue_ray.pipeline.stages.prompt_count import read_counter, start_counter
+from clue_ray.pipeline.stages.stream import build_dataset, rescore_dataset
 
 
 @dataclass

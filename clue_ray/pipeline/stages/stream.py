@@ -14,12 +14,11 @@ from clue_ray.engines.plugin import StageRequest
 from clue_ray.engines.registry import engine_for
 from clue_ray.metrics.scoring import TaskScorer
 from clue_ray.models import ModelSettings
-from clue_ray.pipeline.plan import Plan
-from clue_ray.pipeline.prompt_cache import cache_folder
-from clue_ray.pipeline.prompt_stage import Keys, PromptStage, key_chunks
-from clue_ray.pipeline.scoring_stage import ScoringStage
-from clue_ray.pipeline.shard_writer import ShardWriterStage
-from clue_ray.rows import inference_files
+from clue_ray.pipeline.control.plan import Plan
+from clue_ray.pipeline.stages.prompt_cache import cache_folder
+from clue_ray.pipeline.stages.prompt_stage import Keys, PromptStage, key_chunks
+from clue_ray.pipeline.stages.scoring_stage import ScoringStage
+from clue_ray.pipeline.stages.shard_writer import ShardWriterStage
 from clue_ray.tasks.registry import TaskSet
 from clue_ray.tasks.user_tasks import MODULE_PREFIX
 
@@ -66,7 +65,7 @@ def rescore_dataset(plan: Plan, model: ModelSettings, keys: Keys) -> Dataset:
 
     wanted = {(task, sample_id, seed) for task, pairs in keys.items()
               for sample_id, seed in pairs}
-    files = [str(p) for p in inference_files(plan.run_dir / f"model={model.name}")]
+    files = [str(p) for p in plan.folder.inference_files(model.name)]
     stored = ray.data.read_parquet(files, partitioning=None)
     chosen = stored.filter(
         lambda row: (row["task"], row["sample_id"], int(row["seed"])) in wanted)

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from clue_ray.models import ModelSettings
-from clue_ray.pipeline.prompt_rows import PromptBuilder
+from clue_ray.pipeline.stages.prompt_rows import PromptBuilder
 from clue_ray.rows import TASK_COLUMNS
 from clue_ray.tasks.definition import TaskDefinition
 from clue_ray.tasks.registry import CLUE, TaskSet
