@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 RAY_TMPDIR ?= /tmp/clue-ray
 RAY_AUTH_MODE ?= token
 
-.PHONY: venv test demo lint clean-venv
+.PHONY: venv test demo lint docs clean-venv
 
 venv: $(STAMP)
 
@@ -50,6 +50,11 @@ demo: venv
 lint: venv
 	$(VENV)/bin/ruff check clue_ray tests bench examples
 	$(VENV)/bin/mypy
+
+# docs/configuration.md, generated from the settings' declarations and conf/ (tests/test_docs.py
+# checks the committed file is current).
+docs: venv
+	$(PY) -m clue_ray.config_reference docs/configuration.md
 
 clean-venv:
 	rm -rf $(VENV)
