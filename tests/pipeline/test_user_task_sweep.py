@@ -1,5 +1,5 @@
-"""The worked example of README's "Adding a task", end to end as a user runs it: its data made
-by its generator, `clue-ray prompts`, `clue-ray run` on the shared local Ray (its YAML task and
+"""The worked example of "Adding a task" (docs/tasks.md), end to end as a user runs it: its data
+made by its generator, `clue-ray prompts`, `clue-ray run` on the shared local Ray (its YAML task and
 its Python-file task beside a CLUE task, in stage actors that know only CLUE's tasks until
 handed the others) and `clue-ray report`, where each gets its own column and level 3."""
 

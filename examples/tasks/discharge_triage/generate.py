@@ -1,4 +1,4 @@
-"""Synthetic data of the worked example `discharge_triage` (README, "Adding a task"): short
+"""Synthetic data of the worked example `discharge_triage` (docs/tasks.md, "Adding a task"): short
 discharge notes made from templates, each labelled `urgent` when it holds a finding that needs
 a visit within two days, else `routine`. No patient's data: every note is drawn from the lists
 below with a seeded random generator, so the file is the same on every run.

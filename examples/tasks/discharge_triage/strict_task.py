@@ -1,4 +1,4 @@
-"""A task of your own as a Python file (README, "Adding a task"): the worked example's notes,
+"""A task of your own as a Python file (docs/tasks.md, "Adding a task"): the worked example's notes,
 scored by a rule of its own that no metric set has: the answer's first word must be the label
 (MedNLI-style accuracy, which task.yaml uses, takes the label anywhere in the output).
 That first word is what the rule extracts: `extract_answer` keeps it as each row's `answer`.
