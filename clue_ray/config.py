@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_type_hints
 
 from clue_ray.cluster import ClusterSettings
 from clue_ray.conf_files import available, conf_dir
+from clue_ray.console import ConsoleSettings
 from clue_ray.engines.registry import engine_settings_schema
 from clue_ray.engines.settings import EngineSettings
 from clue_ray.errors import ConfigError, not_one_of
@@ -83,7 +84,9 @@ class RunCommand:
     prompt_cache_dir: Annotated[str | None, Setting(
         "null: <system temp>/clue-ray-prompts-<uid> on each node")]
     scoring_batch_rows: Annotated[int, Setting("rows per scoring call", ge=1)]
-    progress_interval_s: Annotated[float, Setting("seconds between progress lines", gt=0)]
+    progress_interval_s: Annotated[float, Setting(
+        "seconds between progress lines (off a terminal) and idle notices", gt=0)]
+    console: Annotated[ConsoleSettings, Setting("what the console shows (display, worker output)")]
     engine: Annotated[EngineSettings, Setting("the engine and its section (conf/engine/)")]
     scoring: Annotated[ScoringSettings, Setting("scoring settings (conf/scoring/)")]
     cluster: Annotated[ClusterSettings, Setting("where the sweep runs (conf/cluster/)")]

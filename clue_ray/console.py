@@ -1,0 +1,36 @@
+"""What a sweep shows on its console (conf/run.yaml `console`) as a typed value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated
+
+from clue_ray.setting import Setting
+
+
+class DisplayMode(StrEnum):
+    """How progress is shown."""
+
+    auto = "auto"    # live on a terminal, lines otherwise
+    live = "live"    # one live display, redrawn in place
+    lines = "lines"  # one compact progress line per model and interval
+
+
+class WorkerOutput(StrEnum):
+    """Where the output of Ray's and vLLM's workers goes."""
+
+    logs = "logs"        # files under <run folder>/logs/; errors once, warnings counted
+    console = "console"  # printed as it comes, as Ray does by default
+
+
+@dataclass
+class ConsoleSettings:
+    """The sweep's console (conf/run.yaml `console`)."""
+
+    display: Annotated[DisplayMode, Setting(
+        "auto: a live display on a terminal, a progress line per interval otherwise; "
+        "live; lines")]
+    worker_output: Annotated[WorkerOutput, Setting(
+        "logs: Ray's and vLLM's worker output goes to <run folder>/logs/ (a worker's first "
+        "error shown in one line, warnings counted); console: everything printed as it comes")]
