@@ -38,17 +38,18 @@ class ModelSummary:
     levels: dict[str, float] = field(default_factory=dict)
 
 
-def load_rows(run_dir: Path, scoring_id: str | None = None) -> pd.DataFrame:
-    """Every stored prediction of a run folder with its scores, flags and answer under one
-    scoring id (default: the newest); empty frame when there are none. Rows without a score
-    under that id have no metrics and no flags; `answer` is null where no shard has it."""
+def load_rows(run_dir: Path, scoring_id: str | None = None, model: str = "*") -> pd.DataFrame:
+    """Every stored prediction of a run folder (of one model, when named) with its scores,
+    flags and answer under one scoring id (default: the newest); empty frame when there are
+    none. Rows without a score under that id have no metrics and no flags; `answer` is null
+    where no shard has it."""
     folder = RunFolder(run_dir)
-    predictions = folder.read_predictions()
+    predictions = folder.read_predictions(model)
     if predictions is None:
         return pd.DataFrame()
     rows = predictions.to_pandas()
     scoring_id = scoring_id or folder.newest_scoring_id()
-    scores = folder.read_scores(scoring_id) if scoring_id else None
+    scores = folder.read_scores(scoring_id, model) if scoring_id else None
     if scores is None:
         return with_later_columns(
             rows.assign(flags=[[] for _ in range(len(rows))], scorer_error=None))

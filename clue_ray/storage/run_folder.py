@@ -113,13 +113,14 @@ class RunFolder:
         return keys_where(self.score_files(scoring_id, model),
                           lambda t: t.column("scorer_error").is_null(), ["scorer_error"])
 
-    def read_predictions(self) -> pa.Table | None:
-        """Every stored inference row (None when there are none)."""
-        return read_shards(self.inference_files())
+    def read_predictions(self, model: str = "*") -> pa.Table | None:
+        """Every stored inference row (of one model, when named); None when there are none."""
+        return read_shards(self.inference_files(model))
 
-    def read_scores(self, scoring_id: str) -> pa.Table | None:
-        """Every score row under one scoring id (None when there are none)."""
-        return read_shards(self.score_files(scoring_id))
+    def read_scores(self, scoring_id: str, model: str = "*") -> pa.Table | None:
+        """Every score row under one scoring id (of one model, when named); None when there
+        are none."""
+        return read_shards(self.score_files(scoring_id, model))
 
     def load_manifest(self) -> dict[str, Any]:
         """The manifest ({} when there is none yet)."""

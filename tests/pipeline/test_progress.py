@@ -1,5 +1,6 @@
-"""Progress says when no row has finished for a while (a loading model, a hung server), at
-doubling intervals, and starts over once a row finishes."""
+"""Progress off a terminal: one compact line per model and interval (rows per task, rate,
+ETA, prompts, engine busy share, failures), and a notice when no row has finished for a
+while, at doubling intervals, starting over once a row finishes."""
 
 from __future__ import annotations
 
@@ -32,17 +33,29 @@ def test_lines_show_prompt_building_and_cache_hits():
     progress.report()  # the counter does not answer: the line leaves prompts out
     lines = out.getvalue().splitlines()
     assert "(0/9 done, prompts 3/9; loading, or waiting on the engine)" in lines[0]
-    totals = [line for line in lines if " all " in line]
+    totals = [line for line in lines if "rows/s" in line]
     assert totals[0].endswith(", prompts 9/9 (4 from the cache)")
     assert "prompts" not in totals[-1]
 
 
-def test_columns_line_up_for_long_task_names():
+def test_one_compact_line_per_model_with_tasks_engine_and_failures():
     out = io.StringIO()
     progress = Progress("m", {"mednli": 9, "discharge_triage_long_name": 4}, interval_s=60,
                         stream=out)
-    progress.update("mednli", 2)
+    progress.watch_engine(lambda: 0.634)
+    progress.update("mednli", 3, failed=1)
+    progress.update("discharge_triage_long_name", 4)
     progress.report()
-    lines = out.getvalue().splitlines()
-    assert [line.split()[1] for line in lines] == ["mednli", "discharge_triage_long_name", "all"]
-    assert len({line.index("/") for line in lines}) == 1, lines  # the counts in one column
+    (line,) = out.getvalue().splitlines()
+    assert line.startswith("  m: 7/13 rows (mednli 3/9, discharge_triage_long_name 4/4), ")
+    assert " rows/s, ETA " in line and line.endswith(", engine busy 63%, 1 failed")
+    assert progress.eta_text("discharge_triage_long_name") == "done"
+
+
+def test_under_the_live_display_nothing_is_printed():
+    out = io.StringIO()
+    with Progress("m", {"mednli": 2}, interval_s=0.05, stream=out, printing=False) as progress:
+        time.sleep(0.2)
+        progress.update("mednli", 1)
+    assert out.getvalue() == ""
+    assert progress.ended is not None and progress.idle_s() == 0.0

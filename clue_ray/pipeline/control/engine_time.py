@@ -40,6 +40,13 @@ class EngineClock:
         """From the pass's start to its last stored row."""
         return max(0.0, (self.last_row or self.started) - self.started)
 
+    def utilisation_so_far(self, now: float) -> float | None:
+        """busy / (time since the start x actors) while the pass runs; None before any
+        engine call ended."""
+        if not self.spans:
+            return None
+        return self.busy_s() / max((now - self.started) * len(self.spans), 1e-9)
+
     def utilisation(self) -> float | None:
         """busy / (wall x actors); None when no engine ran."""
         return sweep_utilisation([(self.busy_s(), self.wall_s(), len(self.spans))])

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from clue_ray.models import ModelSettings
+from clue_ray.pipeline.control.display import SweepDisplay
 from clue_ray.pipeline.control.engine_time import EngineClock
 from clue_ray.pipeline.control.plan import Plan
 from clue_ray.pipeline.control.progress import Progress
@@ -52,8 +53,10 @@ def describe(model: str, work: ModelWork) -> str:
     return f"{model}: {', '.join(parts)}" + (f" ({'; '.join(notes)})" if notes else "")
 
 
-def run_model(plan: Plan, model: ModelSettings, work: ModelWork) -> ModelOutcome:
-    """Score what is stored but unscored, then compute what is missing."""
+def run_model(plan: Plan, model: ModelSettings, work: ModelWork,
+              display: SweepDisplay) -> ModelOutcome:
+    """Score what is stored but unscored, then compute what is missing (its progress shown
+    by `display`)."""
     clock = EngineClock(started=time.time())
     print(describe(model.name, work))
     for path in work.quarantined:
@@ -61,10 +64,12 @@ def run_model(plan: Plan, model: ModelSettings, work: ModelWork) -> ModelOutcome
     missing = {t: keys for t, keys in work.missing.items() if keys}
     rescore = {t: keys for t, keys in work.rescore.items() if keys}
     totals = {t: len(missing.get(t, [])) + len(rescore.get(t, [])) for t in {*missing, *rescore}}
-    with Progress(model.name, totals, plan.cmd.progress_interval_s) as progress:
+    progress = display.progress(model.name, totals)
+    progress.watch_engine(lambda: clock.utilisation_so_far(time.time()))
+    with progress:
         rescored = _stream(plan, model, rescore, progress, None) if rescore else 0
         computed = _stream(plan, model, missing, progress, clock) if missing else 0
-    if totals:
+    if totals and progress.printing:
         progress.report()
     return ModelOutcome(computed, rescored, work.dropped_failed, work.dropped_scores,
                         [str(p) for p in work.quarantined], clock.busy_s(), clock.wall_s(),
@@ -89,8 +94,9 @@ def _stream(plan: Plan, model: ModelSettings, keys: Pending, progress: Progress,
             if clock is not None:
                 _record(batch, clock)
             written += len(batch)
-            for task, count in batch["task"].value_counts().items():
-                progress.update(str(task), int(count))
+            failed = batch["failed"].fillna(False).astype(bool)
+            for task, group in failed.groupby(batch["task"], sort=False):
+                progress.update(str(task), len(group), int(group.sum()))
     except Exception as err:
         full = _disk_full(err)
         if full is not None:

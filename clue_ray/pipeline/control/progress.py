@@ -1,6 +1,9 @@
-"""Progress of a sweep: rows done / total per model and task, rows per second, ETA, prompts
-built so far; and a line when no row has finished for a while (a loading model, a hung
-server)."""
+"""Progress of one model's pass: rows stored / total per task, rows per second and ETA from
+the pass's start, prompts built (and read from the cache), the engine's busy share, failed
+rows so far, and how long no row has finished (a loading model, a hung server).
+
+Off a terminal it prints one compact line per interval and a notice when no row has finished
+for a while; under the live display (`display.py`) it prints nothing: the display reads it."""
 
 from __future__ import annotations
 
@@ -14,20 +17,24 @@ IDLE_CAP_S = 300.0
 
 
 class Progress:
-    """Counts finished rows per task and prints a line per task every `interval_s`; while
-    running (a context manager), says so every `interval_s` in which no row finished."""
+    """Counts finished rows per task; with `printing`, prints a line every `interval_s` and,
+    while running (a context manager), says so every `interval_s` in which no row finished
+    (then after twice as long each time)."""
 
     def __init__(self, model: str, totals: Mapping[str, int], interval_s: float,
-                 stream: TextIO | None = None) -> None:
+                 stream: TextIO | None = None, printing: bool = True) -> None:
         self.prompts: Callable[[], tuple[int, int] | None] | None = None
         self.prompt_total = 0
+        self.busy: Callable[[], float | None] | None = None
         self.model = model
         self.totals = dict(totals)
         self.done = dict.fromkeys(totals, 0)
-        self.width = max([16, *map(len, totals)])  # a task column wide enough for every name
+        self.failed = dict.fromkeys(totals, 0)
         self.interval_s = interval_s
+        self.printing = printing
         self._stream = stream  # None: sys.stdout at the time of each line
         self.started = time.perf_counter()
+        self.ended: float | None = None
         self.last_print = self.started
         self.last_row = self.started
         self._stop = threading.Event()
@@ -39,6 +46,7 @@ class Progress:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.ended = time.perf_counter()
         self._stop.set()
         if self._watch is not None:
             self._watch.join()
@@ -52,6 +60,10 @@ class Progress:
         """Also show prompt building: `counts()` gives rows (built, read from the cache)."""
         self.prompts, self.prompt_total = counts, total
 
+    def watch_engine(self, busy: Callable[[], float | None]) -> None:
+        """Also show the engine's busy share so far (`busy()`: None before it answered)."""
+        self.busy = busy
+
     def prompt_text(self) -> str:
         """`prompts 48/950 (16 from the cache)`, or "" when not watched or not answering."""
         counts = self.prompts() if self.prompts is not None else None
@@ -61,29 +73,60 @@ class Progress:
         extra = f" ({cached} from the cache)" if cached else ""
         return f"prompts {built + cached}/{self.prompt_total}{extra}"
 
-    def update(self, task: str, rows: int) -> None:
-        """Record finished rows; print when the interval has passed."""
+    def busy_text(self) -> str:
+        """`engine busy 63%`, or "" before the engine has answered."""
+        share = self.busy() if self.busy is not None else None
+        return "" if share is None else f"engine busy {share:.0%}"
+
+    def update(self, task: str, rows: int, failed: int = 0) -> None:
+        """Record finished rows (`failed`: how many of them failed); print when the interval
+        has passed."""
         self.done[task] = self.done.get(task, 0) + rows
+        self.failed[task] = self.failed.get(task, 0) + failed
         now = time.perf_counter()
         self.last_row = now
-        if now - self.last_print >= self.interval_s:
+        if self.printing and now - self.last_print >= self.interval_s:
             self.report()
             self.last_print = now
 
-    def report(self) -> None:
-        """One line per task, then the model's total."""
-        elapsed = max(time.perf_counter() - self.started, 1e-9)
-        for task, total in self.totals.items():
-            print(f"  {self.model} {task:<{self.width}} {self.done[task]:>6}/{total:<6}",
-                  file=self.stream)
+    def elapsed_s(self) -> float:
+        """Seconds since the pass started (to its end, once it ended)."""
+        return (self.ended or time.perf_counter()) - self.started
+
+    def idle_s(self) -> float:
+        """Seconds since the last row finished (since the start, before the first)."""
+        return 0.0 if self.ended else time.perf_counter() - self.last_row
+
+    def rate(self, task: str | None = None) -> float:
+        """Rows per second since the pass started (one task's, or all)."""
+        done = self.done[task] if task else sum(self.done.values())
+        return done / max(self.elapsed_s(), 1e-9)
+
+    def eta_text(self, task: str | None = None) -> str:
+        """Seconds left at the rate so far: `44 s`, `done`, or `?` before the first row."""
+        done = self.done[task] if task else sum(self.done.values())
+        total = self.totals[task] if task else sum(self.totals.values())
+        if done >= total:
+            return "done"
+        rate = self.rate(task)
+        return f"{(total - done) / rate:.0f} s" if rate > 0 else "?"
+
+    def line(self) -> str:
+        """One compact line: the model's rows, each task's, the rate, ETA, prompts, engine
+        and failures."""
         done, total = sum(self.done.values()), sum(self.totals.values())
-        rate = done / elapsed
-        eta = (total - done) / rate if rate > 0 else float("inf")
-        eta_text = f"{eta:.0f} s" if eta != float("inf") else "?"
-        prompts = self.prompt_text()
-        print(f"  {self.model} {'all':<{self.width}} {done:>6}/{total:<6} {rate:.1f} rows/s "
-              f"ETA {eta_text}" + (f", {prompts}" if prompts else ""), file=self.stream,
-              flush=True)
+        tasks = (" (" + ", ".join(f"{t} {self.done[t]}/{n}" for t, n in self.totals.items())
+                 + ")") if len(self.totals) > 1 else ""
+        parts = [f"{self.model}: {done}/{total} rows{tasks}", f"{self.rate():.1f} rows/s",
+                 f"ETA {self.eta_text()}", self.prompt_text(), self.busy_text()]
+        failed = sum(self.failed.values())
+        if failed:
+            parts.append(f"{failed} failed")
+        return "  " + ", ".join(p for p in parts if p)
+
+    def report(self) -> None:
+        """Print the line."""
+        print(self.line(), file=self.stream, flush=True)
 
     def _watch_idle(self) -> None:
         """Say so after `interval_s` without a finished row, then after twice as long each
@@ -93,7 +136,7 @@ class Progress:
             if self.last_row != seen:
                 notice, seen = self.interval_s, self.last_row
             idle = time.perf_counter() - self.last_row
-            if idle >= notice:
+            if idle >= notice and self.printing:
                 done, total = sum(self.done.values()), sum(self.totals.values())
                 prompts = self.prompt_text()
                 print(f"  {self.model}: no row finished for {idle:.0f} s ({done}/{total} "

@@ -30,6 +30,7 @@ from clue_ray.pipeline.control.model_queue import run_models
 from clue_ray.pipeline.control.plan import Plan, make_plan
 from clue_ray.pipeline.control.ray_session import ensure_ray
 from clue_ray.pipeline.control.resume import prepare_model
+from clue_ray.pipeline.control.sweep_console import SweepConsole
 from clue_ray.pipeline.stages.prompt_cache import cache_folder
 from clue_ray.results.summary import failed_rows, headline_table, load_rows, summarise
 from clue_ray.storage.run_lock import run_lock
@@ -62,25 +63,30 @@ def _locked_sweep(plan: Plan, engines: bool) -> dict[str, Any]:
             unrun += sum(len(keys) for keys in model_work.missing.values())
             model_work.missing = {}
     pending = [model for model in plan.models if work[model.name].pending]
-    if pending:  # a finished run starts no Ray and loads no model
-        _start_ray(plan.cmd, [m for m in pending if any(work[m.name].missing.values())])
     outcomes: dict[str, Any] = {}
     broken: dict[str, str] = {}  # model -> why its pass stopped (the sweep went on)
     status = "failed"
+    console = SweepConsole(plan)
     try:
         def run_one(model: ModelSettings) -> None:
             try:
-                outcomes[model.name] = run_model(plan, model, work[model.name]).__dict__
+                outcome = run_model(plan, model, work[model.name], console.display)
+                outcomes[model.name] = outcome.__dict__
+                console.model_done(model.name)
             except Exception as err:
                 if not _from_workers(err):
                     raise  # a full disk or a setting stops every model alike
                 broken[model.name] = root_cause(err)
                 outcomes[model.name] = {"error": broken[model.name]}
-                print(f"{model.name}: stopped, the sweep goes on with the other models: "
-                      f"{broken[model.name]}")
+                console.model_stopped(model.name, broken[model.name])
 
-        with _sigterm_as_interrupt():  # after Ray starts: its core worker installs its own
-            run_models(plan.models, run_one, plan.cmd.cluster.models_at_once)
+        with console:
+            if pending:  # a finished run starts no Ray and loads no model
+                _start_ray(plan.cmd, [m for m in pending if any(work[m.name].missing.values())])
+                console.ray_started()
+            # after Ray starts: its core worker installs its own SIGTERM handler
+            with _sigterm_as_interrupt(), console.live():
+                run_models(plan.models, run_one, plan.cmd.cluster.models_at_once)
         status = "finished"
         shutil.rmtree(cache_folder(plan.cmd.prompt_cache_dir, plan.run_dir), ignore_errors=True)
     except KeyboardInterrupt:

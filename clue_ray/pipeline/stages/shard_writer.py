@@ -13,8 +13,9 @@ import psutil
 from clue_ray.rows import METRIC_PREFIX
 from clue_ray.storage.run_folder import RunFolder
 
-# What the driver gets back per written row: enough for progress and engine utilisation.
-RETURNED = ("task", "engine_actor", "engine_started_at", "engine_finished_at")
+# What the driver gets back per written row: enough for progress, engine utilisation and
+# the count of failed rows (an engine or scorer error: the flag, never the error's text).
+RETURNED = ("task", "engine_actor", "engine_started_at", "engine_finished_at", "failed")
 
 
 class ShardWriterStage:
@@ -41,4 +42,10 @@ class ShardWriterStage:
             metrics = [METRIC_PREFIX + m for m in self.metric_names[str(task)]]
             self.folder.write_rows(self.model, str(task), group.reset_index(drop=True),
                                    metrics, self.scoring_id, self.inference)
-        return pd.DataFrame({c: batch[c].to_numpy() if c in batch else None for c in RETURNED})
+        failed = pd.Series(False, index=batch.index)
+        for column in ("engine_error", "scorer_error"):
+            if column in batch:
+                failed |= batch[column].notna()
+        returned = batch.assign(failed=failed)
+        return pd.DataFrame({c: returned[c].to_numpy() if c in returned else None
+                             for c in RETURNED})
