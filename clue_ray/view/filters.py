@@ -77,12 +77,6 @@ def check(filters: Filters, facets: Facets) -> None:
         raise ViewError("low/high: low must not exceed high")
 
 
-def like_pattern(text: str) -> str:
-    """An ILIKE pattern matching `text` anywhere (its %, _ and \\ taken literally)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def condition(filters: Filters) -> tuple[str, dict[str, Any]]:
     """The WHERE condition of a checked filter and its named parameters. The metric's
     column name comes from the folder's own columns (`check` refused any other)."""
@@ -104,9 +98,10 @@ def condition(filters: Filters) -> tuple[str, dict[str, Any]]:
         if filters.high is not None:
             parts.append(f"{column} <= $high")
             params["high"] = filters.high
-    if filters.text:
-        parts.append("(prediction ILIKE $text ESCAPE '\\' OR reference ILIKE $text ESCAPE '\\')")
-        params["text"] = like_pattern(filters.text)
+    if filters.text:  # the store keeps both texts lower-cased, for this
+        parts.append("(contains(prediction_lower, lower($text)) "
+                     "OR contains(reference_lower, lower($text)))")
+        params["text"] = filters.text
     return " AND ".join(parts), params
 
 

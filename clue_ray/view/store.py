@@ -2,8 +2,9 @@
 opens: the score rows as the report reads them (`results.load`: each run's newest scoring,
 a key stored twice counted once, the newest run of a model/task), joined with their
 inference rows (prediction, reference, engine facts) read by DuckDB from the shards, plus
-each row's headline value (the task's headline metric). Filters then run over that one
-table: a query over thousands of small shards would open every file each time.
+each row's headline value (the task's headline metric) and its texts lower-cased (a text
+search is then a plain substring search). Filters then run over that one table: a query
+over thousands of small shards would open every file each time.
 
 Texts stay in this process: they leave it only in the answers the view serves, and DuckDB
 is given no temporary folder, so it never writes them to disk (a query beyond its memory
@@ -119,7 +120,8 @@ class SampleStore:
         added = ", ".join(f"i.{quoted(c)}" for c in INFERENCE_ADDED)
         connection.execute(
             f"CREATE TABLE samples AS SELECT row_number() OVER (ORDER BY s.model, s.task, "
-            f"s.sample_id, s.seed) AS n, s.*, {headline} AS headline, {added} "
+            f"s.sample_id, s.seed) AS n, s.*, {headline} AS headline, {added}, "
+            f"lower(i.prediction) AS prediction_lower, lower(i.reference) AS reference_lower "
             f"FROM score_rows s LEFT JOIN ({inference}) i USING ({', '.join(KEY)})",
             params | cases)
         connection.unregister("score_rows")
@@ -161,8 +163,9 @@ class SampleStore:
     def sample(self, model: str, task: str, sample_id: str, seed: int) -> dict[str, Any] | None:
         """Every stored column of one row (metrics under `metrics`, null ones left out)."""
         cursor = self.cursor()
-        cursor.execute("SELECT * EXCLUDE (n) FROM samples WHERE model = $model AND task = $task "
-                       "AND sample_id = $sample_id AND seed = $seed",
+        cursor.execute("SELECT * EXCLUDE (n, prediction_lower, reference_lower) FROM samples "
+                       "WHERE model = $model AND task = $task AND sample_id = $sample_id "
+                       "AND seed = $seed",
                        {"model": model, "task": task, "sample_id": sample_id, "seed": seed})
         found = records(cursor)
         if not found:
