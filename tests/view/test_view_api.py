@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -254,3 +255,22 @@ def test_the_view_writes_nothing_into_the_results_folder(viewed, simulated_sweep
     after = {p: p.stat().st_mtime_ns for p in Path(simulated_sweep.output_dir).rglob("*")}
     assert before == after and not any(p.suffix == ".html" for p in after)
     assert len(shard_files(simulated_sweep.output_dir)) > 0
+
+
+def test_checks_before_serving_are_one_line(tmp_path, capsys):
+    assert main(["view", f"results={tmp_path / 'none'}"]) == 2
+    assert capsys.readouterr().err.strip() == \
+        f"clue-ray: error: results={tmp_path / 'none'}: no such folder"
+    assert main(["view", f"results={tmp_path}", f"data_dir={tmp_path / 'data'}"]) == 2
+    assert capsys.readouterr().err.strip() == \
+        f"clue-ray: error: data_dir={tmp_path / 'data'}: no such folder"
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["view", f"results={tmp_path}", f"port={port}"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith(f"clue-ray: error: host=127.0.0.1 port={port}: cannot listen there")
+    assert len(error.splitlines()) == 1
+    assert main(["view", f"results={tmp_path}", "port=0"]) == 2  # no score shards
+    assert "no score shards" in capsys.readouterr().err
