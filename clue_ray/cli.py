@@ -29,6 +29,9 @@ commands:
   report   results=DIR out=DIR [examples=N] [bootstrap.resamples=N]
            leaderboard.csv, deltas.csv (biomedical vs base, paired bootstrap), failures.csv,
            PNG figures and a self-contained report.html, from the result shards alone
+  view     results=DIR [data_dir=DIR] [host=H] [port=N] [page_rows=N]
+           browse the samples in a local web app: filters, a sample with its rebuilt prompt,
+           a model against its base on the same samples; 127.0.0.1 unless a token is set
   serve    experiment=NAME [the run's overrides] [serve.host=H] [serve.port=N] [serve.results=DIR]
            the scoring service (POST /v1/score) for the experiment's data and the live results
            page (GET /) on Ray Serve, until Ctrl-C; settings in conf/serve/
@@ -77,6 +80,13 @@ def _report(overrides: list[str]) -> int:
     return run_report(compose("report", overrides, ReportCommand))
 
 
+def _view(overrides: list[str]) -> int:
+    from clue_ray.commands.view import run_view
+    from clue_ray.config import ViewCommand, compose
+
+    return run_view(compose("view", overrides, ViewCommand))
+
+
 def _plan(overrides: list[str]) -> int:
     from clue_ray.commands.plan import run_plan
 
@@ -102,7 +112,7 @@ def _demo(overrides: list[str]) -> int:
 
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "prompts": _prompts, "score": _score, "run": _run, "rescore": _rescore, "report": _report,
-    "plan": _plan, "serve": _serve, "demo": _demo,
+    "plan": _plan, "view": _view, "serve": _serve, "demo": _demo,
 }
 
 

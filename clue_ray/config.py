@@ -115,6 +115,22 @@ class ReportCommand:
     user_tasks: Annotated[list[str], Setting(USER_TASKS_DOC)]
 
 
+@dataclass
+class ViewCommand:
+    """`clue-ray view`: a local web app to browse the samples of a results folder."""
+
+    results: Annotated[str, Setting("a run folder, or a folder of runs")]
+    data_dir: Annotated[str | None, Setting(
+        "the tasks' official files: a sample's prompt is rebuilt from them (null: not shown)")]
+    host: Annotated[str, Setting("address listened on; beyond loopback only with a token")]
+    port: Annotated[int, Setting("TCP port; 0: a free port, chosen at start", ge=0, le=65535)]
+    token: Annotated[str | None, Setting(
+        "bearer token every route requires (null: read token_env)")]
+    token_env: Annotated[str, Setting("environment variable holding the token")]
+    page_rows: Annotated[int, Setting("samples (or pairs) listed per page", ge=1, le=1000)]
+    user_tasks: Annotated[list[str], Setting(USER_TASKS_DOC)]
+
+
 def load_model(name: str) -> ModelSettings:
     """The registry entry conf/model/<name>.yaml, validated."""
     from omegaconf import OmegaConf

@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from clue_ray.conf_files import available, conf_dir
-from clue_ray.config import PromptsCommand, ReportCommand, RunCommand, ScoreCommand, ServeCommand
+from clue_ray.config import (
+    PromptsCommand,
+    ReportCommand,
+    RunCommand,
+    ScoreCommand,
+    ServeCommand,
+    ViewCommand,
+)
 from clue_ray.engines.registry import engine_plugins, engine_settings_schema
 from clue_ray.models import ModelSettings
 from clue_ray.planning.settings import PlanSettings
@@ -223,6 +230,8 @@ def render() -> str:
             skip=frozenset(declared(RunCommand))),
         "clue-ray report": _command("[`conf/report.yaml`](../conf/report.yaml).",
                                     ReportCommand, compose_raw("report", [])),
+        "clue-ray view": _command("[`conf/view.yaml`](../conf/view.yaml).", ViewCommand,
+                                  compose_raw("view", [])),
         "clue-ray prompts": _command("[`conf/prompts.yaml`](../conf/prompts.yaml).",
                                      PromptsCommand, compose_raw("prompts", [])),
         "clue-ray score": _command("[`conf/score.yaml`](../conf/score.yaml).", ScoreCommand,

@@ -13,6 +13,9 @@ The rules:
   through a module it imports;
 - serve/ imports no commands/ (nor cli), not even through a module it imports: what a command
   and a deployment share lives below both;
+- view/ imports no commands/ (nor cli), not even through a module it imports; it reads results/
+  and tasks/, reuses serve/'s HTTP edge, and only one of its modules (view/prompts.py, which
+  rebuilds prompts) imports pipeline/; loading it loads no Ray (browsing needs none);
 - the row contract (clue_ray/rows.py) imports no other module of clue_ray.
 """
 
@@ -38,6 +41,7 @@ RULES = (
     (("metrics",), ("clue_ray.tasks",), True),  # a task comes with its scorer, not the reverse
     (("results",), tuple(m for m in OUTER if m != "clue_ray.results") + ("ray", "vllm"), True),
     (("serve",), ("clue_ray.commands", "clue_ray.cli"), True),
+    (("view",), ("clue_ray.commands", "clue_ray.cli"), True),
     (("rows",), ("clue_ray",), True),
 )
 FORBIDDEN = FRAMEWORKS + OUTER  # for the import check at run time
@@ -160,6 +164,27 @@ def test_pure_layers_load_no_outer_module_at_run_time():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == ""
+
+
+def test_the_view_imports_the_pipeline_in_one_module():
+    graph = import_graph()
+    importers = sorted(module for module, names in graph.items()
+                       if layer_of(module) == "view" and any(
+                           matches(name, ["clue_ray.pipeline"]) for name in names))
+    assert importers == ["clue_ray.view.prompts"]
+
+
+def test_the_view_command_loads_no_ray():
+    """What `clue-ray view` imports before it serves (Ray and vLLM are not among them)."""
+    modules = _modules("view") + ["clue_ray.commands.view"]
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        "print(','.join(sorted(n for n in sys.modules if n.split('.')[0] in ('ray', 'vllm'))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert len(modules) >= 8 and result.stdout.strip() == ""
 
 
 def test_no_module_is_over_400_lines():

@@ -19,6 +19,7 @@ from clue_ray.config import (
     RunCommand,
     ScoreCommand,
     ServeCommand,
+    ViewCommand,
     compose,
     load_model,
 )
@@ -32,7 +33,7 @@ from clue_ray.setting import Setting, check_values, declared
 from clue_ray.tasks.registry import CLUE
 
 ROOTS = (RunCommand, ServeCommand, ReportCommand, PromptsCommand, ScoreCommand, PlanSettings,
-         ServeModelSettings, ModelSettings, engine_settings_schema())
+         ServeModelSettings, ModelSettings, ViewCommand, engine_settings_schema())
 
 
 def settings_types() -> list[type]:
@@ -113,6 +114,8 @@ def test_every_task_option_has_a_description():
      "serve.scoring.autoscaling.target_ongoing_requests must be positive, got 0"),
     ("serve_command", ServeCommand, ["serve.page.route=page"],
      "serve.page.route must start with '/', got 'page'"),
+    ("view", ViewCommand, ["results=r", "page_rows=0"], "page_rows must be 1 to 1000, got 0"),
+    ("view", ViewCommand, ["results=r", "port=70000"], "port must be 0 to 65535, got 70000"),
     ("prompts", PromptsCommand, ["task=meqsum", "data_dir=d", "out=o", "max_context=0"],
      "max_context must be 1 or more, got 0"),
     ("serve_model", ServeModelSettings, ["model=demo-general", "max_ongoing_requests=0"],

@@ -2,8 +2,9 @@
 whose routes check the token before FastAPI reads the request, read a body under
 `serve.max_body_bytes`, and answer every error as one line of JSON, `{"error": "..."}` (404
 lists the routes, 405 names the method in `Allow`). FastAPI's docs and OpenAPI schema are not
-served. The token and the cap are those of the replica's deployment instance (`token`,
-`max_body_bytes`), which Serve also passes to the routes as `self`."""
+served. The token and the cap are those of the app's guard: the replica's deployment instance
+(`token`, `max_body_bytes`), which Serve also passes to the routes as `self`, or, for an app
+served without Ray Serve (`clue-ray view`), the object set as its `state.guard`."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic_core import ErrorDetails
-from ray import serve
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
@@ -30,12 +30,20 @@ def error(message: str, status: int, headers: Mapping[str, str] | None = None) -
 def replica_instance() -> Any:
     """The replica's deployment instance (a ScoringService or a ResultsPage; Serve types it
     as any callable)."""
+    from ray import serve  # here: an app served without Serve (`clue-ray view`) needs no Ray
+
     return serve.get_replica_context().servable_object
 
 
+def guard_of(request: Request) -> Any:
+    """What holds the app's `token` and `max_body_bytes`: its `state.guard` when it has one
+    (served without Ray Serve), else the Serve replica's deployment instance."""
+    return getattr(request.app.state, "guard", None) or replica_instance()
+
+
 def require_token(request: Request) -> None:
-    """401 unless the request carries the deployment's bearer token (when it has one)."""
-    if not authorized(request, replica_instance().token):
+    """401 unless the request carries the app's bearer token (when it has one)."""
+    if not authorized(request, guard_of(request).token):
         raise HTTPException(401, UNAUTHORIZED, CHALLENGE)
 
 
@@ -98,7 +106,7 @@ class GuardedRoute(APIRoute):
             if token_first:
                 require_token(request)
             if capped:
-                limit = replica_instance().max_body_bytes
+                limit = guard_of(request).max_body_bytes
                 request = CappedRequest(request, limit)
             return await handle(request)
 
