@@ -29,8 +29,6 @@ class ConsoleSettings:
     """The sweep's console (conf/run.yaml `console`)."""
 
     display: Annotated[DisplayMode, Setting(
-        "auto: a live display on a terminal, a progress line per interval otherwise; "
-        "live; lines")]
+        "auto: live display on a terminal, progress lines otherwise; live; lines")]
     worker_output: Annotated[WorkerOutput, Setting(
-        "logs: Ray's and vLLM's worker output goes to <run folder>/logs/ (a worker's first "
-        "error shown in one line, warnings counted); console: everything printed as it comes")]
+        "logs: Ray's and vLLM's output to <run folder>/logs/; console: printed as it comes")]

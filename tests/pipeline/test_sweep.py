@@ -37,9 +37,10 @@ def test_simulated_sweep_then_resume_does_no_inference(simulated_sweep, conf_wit
     assert rows["engine_actor"].groupby(rows["model"]).nunique().to_dict() == dict.fromkeys(
         MODELS, 1)  # one engine load per model per sweep
     total = sum(expected.values())  # later models' prompts all come from the cache
-    finals = [line.split(", ")[-1] for line in out.splitlines() if " all " in line]
-    assert f"prompts {total}/{total}" in finals
-    assert f"prompts {total}/{total} ({total} from the cache)" in finals
+    prompts = [part for line in out.splitlines() if " rows/s, " in line
+               for part in line.split(", ") if part.startswith("prompts ")]
+    assert f"prompts {total}/{total}" in prompts
+    assert f"prompts {total}/{total} ({total} from the cache)" in prompts
     assert not cache_folder(None, first["run_dir"]).exists()  # a finished sweep removes it
     sha = rows.pivot_table(index=["task", "sample_id"], columns="model",
                            values="prompt_sha256", aggfunc="first")
