@@ -26,7 +26,8 @@ def test_idle_notices_double_and_start_over_when_a_row_finishes():
 def test_lines_show_prompt_building_and_cache_hits():
     out = io.StringIO()
     answers = iter([(3, 0), (5, 4), None])
-    with Progress("m", {"mednli": 9}, interval_s=0.1, stream=out) as progress:
+    with Progress("m", {"mednli": 9}, interval_s=0.1, stream=out,
+                  counter_poll_s=0) as progress:
         progress.watch_prompts(lambda: next(answers, None), total=9)
         time.sleep(0.15)  # one idle notice: 3 of 9 prompts built
         progress.update("mednli", 2)  # its line: 9 of 9 prompts, 4 read from the cache

@@ -17,7 +17,7 @@ from typing import Any
 from clue_ray.console import DisplayMode
 from clue_ray.pipeline.control.progress import Progress
 
-REFRESH_PER_S = 2
+REFRESH_PER_S = 1
 IDLE_SHOWN_AFTER_S = 5.0
 
 
@@ -116,4 +116,7 @@ def shown(display: SweepDisplay) -> Iterator[SweepDisplay]:
     console = Console(file=sys.stdout)
     with Live(display, console=console, refresh_per_second=REFRESH_PER_S,
               redirect_stdout=True, redirect_stderr=False):
-        yield display
+        try:
+            yield display
+        finally:
+            display.footer = None  # the last frame stays; the sweep prints the count after

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import TextIO
 
 IDLE_CAP_S = 300.0
+COUNTER_POLL_S = 2.0  # the prompt counter is an actor: asked at most this often
 
 
 class Progress:
@@ -22,9 +23,12 @@ class Progress:
     (then after twice as long each time)."""
 
     def __init__(self, model: str, totals: Mapping[str, int], interval_s: float,
-                 stream: TextIO | None = None, printing: bool = True) -> None:
+                 stream: TextIO | None = None, printing: bool = True,
+                 counter_poll_s: float = COUNTER_POLL_S) -> None:
         self.prompts: Callable[[], tuple[int, int] | None] | None = None
         self.prompt_total = 0
+        self._prompt_counts: tuple[float, tuple[int, int] | None] | None = None
+        self.counter_poll_s = counter_poll_s
         self.busy: Callable[[], float | None] | None = None
         self.model = model
         self.totals = dict(totals)
@@ -66,12 +70,21 @@ class Progress:
 
     def prompt_text(self) -> str:
         """`prompts 48/950 (16 from the cache)`, or "" when not watched or not answering."""
-        counts = self.prompts() if self.prompts is not None else None
+        counts = self._counts()
         if counts is None:
             return ""
         built, cached = counts
         extra = f" ({cached} from the cache)" if cached else ""
         return f"prompts {built + cached}/{self.prompt_total}{extra}"
+
+    def _counts(self) -> tuple[int, int] | None:
+        """The prompt counter's answer, asked again once `counter_poll_s` has passed."""
+        if self.prompts is None:
+            return None
+        now = time.perf_counter()
+        if self._prompt_counts is None or now - self._prompt_counts[0] >= self.counter_poll_s:
+            self._prompt_counts = (now, self.prompts())
+        return self._prompt_counts[1]
 
     def busy_text(self) -> str:
         """`engine busy 63%`, or "" before the engine has answered."""
